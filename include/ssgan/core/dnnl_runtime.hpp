@@ -1,0 +1,138 @@
+// The oneDNN engine and stream every layer shares, and the few calls whose spelling
+// differs between the oneDNN 2.x API (Debian 12 ships 2.6) and the 3.x API. Layers build
+// their primitives through these helpers only, so one header absorbs the version change.
+#pragma once
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <cstddef>
+#include <unordered_map>
+#include <utility>
+
+namespace ssgan
+{
+    class dnnl_runtime
+    {
+    public:
+        static dnnl_runtime& get()
+        {
+            static dnnl_runtime runtime;
+            return runtime;
+        }
+
+        dnnl::engine& engine() { return engine_; }
+        dnnl::stream& stream() { return stream_; }
+
+    private:
+        dnnl_runtime() : engine_(dnnl::engine::kind::cpu, 0), stream_(engine_) {}
+
+        dnnl::engine engine_;
+        dnnl::stream stream_;
+    };
+
+    namespace dnnl_compat
+    {
+        using tag = dnnl::memory::format_tag;
+        using dt = dnnl::memory::data_type;
+
+        inline dnnl::memory::desc plain_desc(const dnnl::memory::dims& dims, tag format)
+        {
+            return dnnl::memory::desc(dims, dt::f32, format);
+        }
+
+        // Wraps caller-owned storage (no copy) in a oneDNN memory object.
+        inline dnnl::memory wrap(const dnnl::memory::desc& desc, const float* data)
+        {
+            return dnnl::memory(desc, dnnl_runtime::get().engine(), const_cast<float*>(data));
+        }
+
+#if DNNL_VERSION_MAJOR >= 3
+        inline dnnl::eltwise_forward::primitive_desc eltwise_forward(
+            dnnl::prop_kind kind, dnnl::algorithm algorithm, const dnnl::memory::desc& desc,
+            float alpha, float beta)
+        {
+            return {dnnl_runtime::get().engine(), kind, algorithm, desc, desc, alpha, beta};
+        }
+
+        inline dnnl::eltwise_backward::primitive_desc eltwise_backward(
+            dnnl::algorithm algorithm, const dnnl::memory::desc& desc, float alpha, float beta,
+            const dnnl::eltwise_forward::primitive_desc& hint)
+        {
+            return {dnnl_runtime::get().engine(), algorithm, desc, desc, desc, alpha, beta, hint};
+        }
+
+        inline dnnl::batch_normalization_forward::primitive_desc batch_norm_forward(
+            dnnl::prop_kind kind, const dnnl::memory::desc& desc, float epsilon,
+            dnnl::normalization_flags flags)
+        {
+            return {dnnl_runtime::get().engine(), kind, desc, desc, epsilon, flags};
+        }
+
+        inline dnnl::batch_normalization_backward::primitive_desc batch_norm_backward(
+            const dnnl::memory::desc& desc, float epsilon, dnnl::normalization_flags flags,
+            const dnnl::batch_normalization_forward::primitive_desc& hint)
+        {
+            return {dnnl_runtime::get().engine(), dnnl::prop_kind::backward, desc, desc, desc,
+                    epsilon, flags, hint};
+        }
+
+        // oneDNN 3 names softplus "soft_relu" with a beta in alpha; beta 1 is log(1 + e^x).
+        inline constexpr dnnl::algorithm softplus_algorithm = dnnl::algorithm::eltwise_soft_relu;
+        inline constexpr float softplus_alpha = 1.0f;
+#else
+        inline dnnl::eltwise_forward::primitive_desc eltwise_forward(
+            dnnl::prop_kind kind, dnnl::algorithm algorithm, const dnnl::memory::desc& desc,
+            float alpha, float beta)
+        {
+            dnnl::eltwise_forward::desc op(kind, algorithm, desc, alpha, beta);
+            return {op, dnnl_runtime::get().engine()};
+        }
+
+        inline dnnl::eltwise_backward::primitive_desc eltwise_backward(
+            dnnl::algorithm algorithm, const dnnl::memory::desc& desc, float alpha, float beta,
+            const dnnl::eltwise_forward::primitive_desc& hint)
+        {
+            dnnl::eltwise_backward::desc op(algorithm, desc, desc, alpha, beta);
+            return {op, dnnl_runtime::get().engine(), hint};
+        }
+
+        inline dnnl::batch_normalization_forward::primitive_desc batch_norm_forward(
+            dnnl::prop_kind kind, const dnnl::memory::desc& desc, float epsilon,
+            dnnl::normalization_flags flags)
+        {
+            dnnl::batch_normalization_forward::desc op(kind, desc, epsilon, flags);
+            return {op, dnnl_runtime::get().engine()};
+        }
+
+        inline dnnl::batch_normalization_backward::primitive_desc batch_norm_backward(
+            const dnnl::memory::desc& desc, float epsilon, dnnl::normalization_flags flags,
+            const dnnl::batch_normalization_forward::primitive_desc& hint)
+        {
+            dnnl::batch_normalization_backward::desc op(dnnl::prop_kind::backward, desc, desc,
+                                                         epsilon, flags);
+            return {op, dnnl_runtime::get().engine(), hint};
+        }
+
+        inline constexpr dnnl::algorithm softplus_algorithm = dnnl::algorithm::eltwise_soft_relu;
+        inline constexpr float softplus_alpha = 0.0f;
+#endif
+    }
+
+    // Primitives and their memory, planned once per batch size and reused every step.
+    template <class Plan>
+    class plan_cache
+    {
+    public:
+        template <class Make>
+        Plan& get(std::size_t batch, Make&& make)
+        {
+            auto found = plans_.find(batch);
+            if (found == plans_.end())
+                found = plans_.emplace(batch, make(batch)).first;
+            return found->second;
+        }
+
+    private:
+        std::unordered_map<std::size_t, Plan> plans_;
+    };
+}
