@@ -1,5 +1,5 @@
 // The test environment every suite relies on: SSGAN_SHARED_DATA names the shared data
-// directory, its MNIST files are all there, and a test runs in a directory it may write to.
+// directory, its MNIST files are all there, and a test runs in an empty directory of its own.
 #define BOOST_TEST_MODULE build_selftest
 #include <boost/test/unit_test.hpp>
 
@@ -32,8 +32,9 @@ BOOST_AUTO_TEST_CASE(shared_data_is_an_absolute_directory)
 BOOST_AUTO_TEST_CASE(every_mnist_file_in_sha256sums_is_present)
 {
     const fs::path mnist = shared_data() / "mnist";
-    std::ifstream sums{mnist / "SHA256SUMS"};
-    BOOST_TEST_REQUIRE(sums.is_open(), mnist / "SHA256SUMS" << " cannot be opened");
+    const fs::path sums_path = mnist / "SHA256SUMS";
+    std::ifstream sums{sums_path};
+    BOOST_TEST_REQUIRE(sums.is_open(), sums_path << " cannot be opened");
 
     int files = 0;
     std::string line;
@@ -51,9 +52,13 @@ BOOST_AUTO_TEST_CASE(every_mnist_file_in_sha256sums_is_present)
     BOOST_TEST(files == 4, "MNIST has 4 files (train and test, images and labels)");
 }
 
-BOOST_AUTO_TEST_CASE(working_directory_is_writable)
+BOOST_AUTO_TEST_CASE(working_directory_is_an_empty_scratch_directory_of_its_own)
 {
-    const fs::path probe = fs::current_path() / "build_selftest.probe";
+    const fs::path scratch = fs::current_path();
+    BOOST_TEST(scratch.filename() == "build_selftest_test", scratch << " is not the test's own");
+    BOOST_TEST(fs::is_empty(scratch), scratch << " holds files from an earlier run");
+
+    const fs::path probe = scratch / "build_selftest.probe";
 
     std::ofstream{probe} << "written\n";
     BOOST_TEST(fs::file_size(probe) == 8u);

@@ -14,6 +14,8 @@
 
 #include "layers/activation.hpp"
 #include "layers/batch_norm.hpp"
+#include "layers/conv.hpp"
+#include "layers/deconv.hpp"
 #include "layers/dense.hpp"
 #include "layers/noise.hpp"
 #include "layers/reshape.hpp"

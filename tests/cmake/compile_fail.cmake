@@ -20,19 +20,19 @@ endif()
 include("${FLAGS_FILE}")
 
 # -----------------------------------------------------------------------------------------
-# The command line, in the order CMake uses: flags, definitions, include directories, options
+# The command line, in the order CMake uses: definitions, include directories, flags, options,
+# the standard
 
-separate_arguments(command UNIX_COMMAND "${CXX_FLAGS}")
-list(PREPEND command "${CXX_COMPILER}")
-
+set(command "${CXX_COMPILER}")
 foreach(definition IN LISTS COMPILE_DEFINITIONS)
     list(APPEND command "-D${definition}")
 endforeach()
 
 # As in a CMake build: the project's own headers by -I, dependencies' headers by -isystem so
 # their warnings stay quiet, and the compiler's implicit directories not at all.
+list(REMOVE_DUPLICATES INCLUDE_DIRECTORIES)
 foreach(directory IN LISTS INCLUDE_DIRECTORIES)
-    if(directory IN_LIST IMPLICIT_INCLUDE_DIRECTORIES)
+    if(directory STREQUAL "" OR directory IN_LIST IMPLICIT_INCLUDE_DIRECTORIES)
         continue()
     elseif(directory IN_LIST PROJECT_INCLUDE_DIRECTORIES)
         list(APPEND command "-I${directory}")
@@ -41,7 +41,8 @@ foreach(directory IN LISTS INCLUDE_DIRECTORIES)
     endif()
 endforeach()
 
-list(APPEND command ${CXX_STANDARD_FLAG})
+separate_arguments(flags UNIX_COMMAND "${CXX_FLAGS}")
+list(APPEND command ${flags})
 foreach(option IN LISTS COMPILE_OPTIONS)
     if(option MATCHES "^SHELL:(.*)")
         separate_arguments(shell_options UNIX_COMMAND "${CMAKE_MATCH_1}")
@@ -50,6 +51,7 @@ foreach(option IN LISTS COMPILE_OPTIONS)
         list(APPEND command "${option}")
     endif()
 endforeach()
+list(APPEND command ${CXX_STANDARD_FLAG})
 
 file(MAKE_DIRECTORY "${SCRATCH}")
 list(APPEND command -fdiagnostics-color=never -c "${SOURCE}" -o "${SCRATCH}/case.o")

@@ -35,5 +35,9 @@ namespace ssgan
         // Batch norm leaves its running statistics untouched (used for passes whose statistics
         // should not count, such as the generator's look at real data through the critic).
         bool freeze_statistics = false;
+
+        // Backward computes parameter gradients. Off for passes that only carry a gradient
+        // through a network to its input (the generator's step through the discriminator).
+        bool parameter_gradients = true;
     };
 }

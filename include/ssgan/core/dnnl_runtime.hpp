@@ -116,6 +116,116 @@ namespace ssgan
         inline constexpr dnnl::algorithm softplus_algorithm = dnnl::algorithm::eltwise_soft_relu;
         inline constexpr float softplus_alpha = 0.0f;
 #endif
+
+        // Convolutions and transposed convolutions, direct algorithm, for conv.hpp and
+        // deconv.hpp. The two share their descriptor signatures, so one template per pass
+        // serves both (Primitive is dnnl::convolution_* or dnnl::deconvolution_*). A zero
+        // `bias` descriptor means no bias term. `padding_after` may be negative, down to
+        // 1 - stride: a transposed convolution whose requested output ends past its last
+        // kernel tap, as TensorFlow's output-size rules allow.
+        struct strided_geometry
+        {
+            dnnl::memory::dims strides;
+            dnnl::memory::dims padding_before;
+            dnnl::memory::dims padding_after;
+        };
+
+#if DNNL_VERSION_MAJOR >= 3
+        template <class Primitive>
+        typename Primitive::primitive_desc strided_forward(
+            dnnl::algorithm algorithm, const dnnl::memory::desc& source,
+            const dnnl::memory::desc& weights, const dnnl::memory::desc& bias,
+            const dnnl::memory::desc& destination, const strided_geometry& geometry)
+        {
+            auto& engine = dnnl_runtime::get().engine();
+            const auto kind = dnnl::prop_kind::forward_training;
+            if (bias.is_zero())
+                return {engine, kind, algorithm, source, weights, destination,
+                        geometry.strides, geometry.padding_before, geometry.padding_after};
+            return {engine, kind, algorithm, source, weights, bias, destination,
+                    geometry.strides, geometry.padding_before, geometry.padding_after};
+        }
+
+        template <class Primitive, class ForwardHint>
+        typename Primitive::primitive_desc strided_backward_data(
+            dnnl::algorithm algorithm, const dnnl::memory::desc& diff_source,
+            const dnnl::memory::desc& weights, const dnnl::memory::desc& diff_destination,
+            const strided_geometry& geometry, const ForwardHint& hint)
+        {
+            return {dnnl_runtime::get().engine(), algorithm, diff_source, weights,
+                    diff_destination, geometry.strides, geometry.padding_before,
+                    geometry.padding_after, hint};
+        }
+
+        template <class Primitive, class ForwardHint>
+        typename Primitive::primitive_desc strided_backward_weights(
+            dnnl::algorithm algorithm, const dnnl::memory::desc& source,
+            const dnnl::memory::desc& diff_weights, const dnnl::memory::desc& diff_bias,
+            const dnnl::memory::desc& diff_destination, const strided_geometry& geometry,
+            const ForwardHint& hint)
+        {
+            auto& engine = dnnl_runtime::get().engine();
+            if (diff_bias.is_zero())
+                return {engine, algorithm, source, diff_weights, diff_destination,
+                        geometry.strides, geometry.padding_before, geometry.padding_after, hint};
+            return {engine, algorithm, source, diff_weights, diff_bias, diff_destination,
+                    geometry.strides, geometry.padding_before, geometry.padding_after, hint};
+        }
+#else
+        template <class Primitive>
+        typename Primitive::primitive_desc strided_forward(
+            dnnl::algorithm algorithm, const dnnl::memory::desc& source,
+            const dnnl::memory::desc& weights, const dnnl::memory::desc& bias,
+            const dnnl::memory::desc& destination, const strided_geometry& geometry)
+        {
+            auto& engine = dnnl_runtime::get().engine();
+            const auto kind = dnnl::prop_kind::forward_training;
+            if (bias.is_zero())
+            {
+                typename Primitive::desc op(kind, algorithm, source, weights, destination,
+                                            geometry.strides, geometry.padding_before,
+                                            geometry.padding_after);
+                return {op, engine};
+            }
+            typename Primitive::desc op(kind, algorithm, source, weights, bias, destination,
+                                        geometry.strides, geometry.padding_before,
+                                        geometry.padding_after);
+            return {op, engine};
+        }
+
+        template <class Primitive, class ForwardHint>
+        typename Primitive::primitive_desc strided_backward_data(
+            dnnl::algorithm algorithm, const dnnl::memory::desc& diff_source,
+            const dnnl::memory::desc& weights, const dnnl::memory::desc& diff_destination,
+            const strided_geometry& geometry, const ForwardHint& hint)
+        {
+            typename Primitive::desc op(algorithm, diff_source, weights, diff_destination,
+                                        geometry.strides, geometry.padding_before,
+                                        geometry.padding_after);
+            return {op, dnnl_runtime::get().engine(), hint};
+        }
+
+        template <class Primitive, class ForwardHint>
+        typename Primitive::primitive_desc strided_backward_weights(
+            dnnl::algorithm algorithm, const dnnl::memory::desc& source,
+            const dnnl::memory::desc& diff_weights, const dnnl::memory::desc& diff_bias,
+            const dnnl::memory::desc& diff_destination, const strided_geometry& geometry,
+            const ForwardHint& hint)
+        {
+            auto& engine = dnnl_runtime::get().engine();
+            if (diff_bias.is_zero())
+            {
+                typename Primitive::desc op(algorithm, source, diff_weights, diff_destination,
+                                            geometry.strides, geometry.padding_before,
+                                            geometry.padding_after);
+                return {op, engine, hint};
+            }
+            typename Primitive::desc op(algorithm, source, diff_weights, diff_bias,
+                                        diff_destination, geometry.strides,
+                                        geometry.padding_before, geometry.padding_after);
+            return {op, engine, hint};
+        }
+#endif
     }
 
     // Primitives and their memory, planned once per batch size and reused every step.

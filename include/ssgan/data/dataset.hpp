@@ -121,7 +121,7 @@ namespace ssgan::data
         for (std::size_t i = 0; i < indices.size(); ++i)
         {
             const std::span<const std::uint8_t> source = data.sample(indices[i]);
-            std::transform(source.begin(), source.end(), out.begin() + i * sample,
+            std::transform(source.begin(), source.end(), out.subspan(i * sample).begin(),
                            [&](std::uint8_t p) { return table[p]; });
         }
     }

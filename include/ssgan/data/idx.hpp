@@ -47,7 +47,7 @@ namespace ssgan::data
         {
             constexpr char digits[] = "0123456789abcdef";
             std::string text = "0x00000000";
-            for (int i = 0; i < 8; ++i)
+            for (std::size_t i = 0; i < 8; ++i)
             {
                 text[9 - i] = digits[(value >> (4 * i)) & 0xf];
             }
@@ -86,7 +86,9 @@ namespace ssgan::data
                 std::error_code ec;
                 if (!std::filesystem::is_regular_file(path, ec))
                 {
-                    throw data_error(name() + ": no such file (expected an IDX file, raw or .gz)");
+                    throw data_error(
+                        name() +
+                        ": missing or not a regular file (expected an IDX file, raw or .gz)");
                 }
                 file_size_ = std::filesystem::file_size(path, ec);
                 if (ec)
@@ -112,8 +114,8 @@ namespace ssgan::data
                 if (got != bytes.size())
                 {
                     throw data_error(name() + ": " + where(at) + " (" + field +
-                                     "): expected 4 bytes, the file ends after " +
-                                     std::to_string(got));
+                                     "): expected 4 bytes, found " + std::to_string(got) +
+                                     " before the end of the file");
                 }
                 return (std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) |
                        (std::uint32_t{bytes[2]} << 8) | std::uint32_t{bytes[3]};
@@ -165,8 +167,8 @@ namespace ssgan::data
                 while (payload.size() < expected)
                 {
                     const std::size_t have = payload.size();
-                    const std::size_t want =
-                        static_cast<std::size_t>(std::min<std::uint64_t>(idx_read_chunk, expected - have));
+                    const std::size_t want = static_cast<std::size_t>(
+                        std::min<std::uint64_t>(idx_read_chunk, expected - have));
                     payload.resize(have + want);
                     const std::size_t got = read_some(std::span(payload).subspan(have, want));
                     if (got < want)
@@ -175,7 +177,7 @@ namespace ssgan::data
                                          " = " + std::to_string(expected) +
                                          " bytes of data after byte " + std::to_string(start) +
                                          ", the " + (compressed_ ? "decompressed " : "") +
-                                         "file ends after " + std::to_string(have + got) +
+                                         "file holds only " + std::to_string(have + got) +
                                          stream_note());
                     }
                 }
@@ -183,12 +185,11 @@ namespace ssgan::data
                 std::array<std::uint8_t, 1> extra{};
                 if (read_some(extra) != 0)
                 {
-                    throw data_error(name() + ": the header claims " + claim + " = " +
-                                     std::to_string(expected) + " bytes of data after byte " +
-                                     std::to_string(start) + ", but the " +
-                                     (compressed_ ? "decompressed " : "") +
-                                     "file goes on past byte " + std::to_string(offset_ - 1) +
-                                     " (expected its end)");
+                    throw data_error(
+                        name() + ": the header claims " + claim + " = " + std::to_string(expected) +
+                        " bytes of data after byte " + std::to_string(start) + ", but the " +
+                        (compressed_ ? "decompressed " : "") + "file goes on past byte " +
+                        std::to_string(offset_ - 1) + " (expected its end)");
                 }
                 return payload;
             }
@@ -208,7 +209,15 @@ namespace ssgan::data
                 {
                     return {};
                 }
-                return std::string(" (zlib: ") + message + ")";
+
+                // zlib puts the file name in front, which the message already starts with.
+                std::string reason = message;
+                const std::string prefix = name() + ": ";
+                if (reason.starts_with(prefix))
+                {
+                    reason.erase(0, prefix.size());
+                }
+                return " (zlib: " + reason + ")";
             }
 
             void check_raw_size(std::uint64_t expected, const std::string& claim) const
@@ -216,11 +225,11 @@ namespace ssgan::data
                 const std::uint64_t left = file_size_ - std::min(file_size_, offset_);
                 if (left != expected)
                 {
-                    throw data_error(name() + ": the header claims " + claim + " = " +
-                                     std::to_string(expected) + " bytes of data after byte " +
-                                     std::to_string(offset_) + ", the file has " +
-                                     std::to_string(left) +
-                                     (left < expected ? " (truncated)" : " (extra bytes at the end)"));
+                    throw data_error(
+                        name() + ": the header claims " + claim + " = " + std::to_string(expected) +
+                        " bytes of data after byte " + std::to_string(offset_) +
+                        ", the file holds " + std::to_string(left) +
+                        (left < expected ? " (truncated)" : " (extra bytes at the end)"));
                 }
             }
 
@@ -234,8 +243,10 @@ namespace ssgan::data
                     const int got = gzread(file_.get(), out.data() + total, want);
                     if (got < 0)
                     {
-                        throw data_error(name() + ": unreadable after " +
-                                         std::string(compressed_ ? "decompressed " : "") + "byte " +
+                        throw data_error(name() +
+                                         (compressed_ ? ": corrupt gzip stream, reading failed at "
+                                                        "decompressed byte "
+                                                      : ": reading failed at byte ") +
                                          std::to_string(offset_ + total) + stream_note());
                     }
                     if (got == 0)
@@ -267,14 +278,14 @@ namespace ssgan::data
                 if (product > std::numeric_limits<std::uint64_t>::max() / factor)
                 {
                     throw data_error(file + ": the header claims " + claim +
-                                     " bytes, more than 2^64 (corrupt header?)");
+                                     ", more than 2^64 bytes (corrupt header?)");
                 }
                 product *= factor;
             }
             if (product > std::numeric_limits<std::size_t>::max())
             {
                 throw data_error(file + ": the header claims " + claim +
-                                 " bytes, more than this machine can address");
+                                 ", more bytes than this machine can address");
             }
             return product;
         }
@@ -316,12 +327,14 @@ namespace ssgan::data
         in.expect_magic(detail::idx_labels_magic, "labels: unsigned bytes, 1 dimension");
 
         const std::size_t count = in.read_dimension("label count");
-        std::vector<std::uint8_t> labels = in.read_payload(count, std::to_string(count) + " labels");
+        std::vector<std::uint8_t> labels =
+            in.read_payload(count, std::to_string(count) + " labels");
 
         if (num_classes)
         {
-            const auto bad = std::find_if(labels.begin(), labels.end(), [&](std::uint8_t label)
-                                          { return label >= *num_classes; });
+            const auto bad =
+                std::find_if(labels.begin(), labels.end(),
+                             [&](std::uint8_t label) { return label >= *num_classes; });
             if (bad != labels.end())
             {
                 const auto index = static_cast<std::size_t>(bad - labels.begin());

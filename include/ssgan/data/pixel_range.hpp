@@ -19,7 +19,10 @@ namespace ssgan::data
         return range == pixel_range::zero_to_one ? 0.0f : -1.0f;
     }
 
-    constexpr float range_high(pixel_range) { return 1.0f; }
+    constexpr float range_high(pixel_range)
+    {
+        return 1.0f;
+    }
 
     constexpr float to_float(std::uint8_t pixel, pixel_range range)
     {

@@ -121,8 +121,8 @@ namespace ssgan::data
             if (label < 0 || static_cast<std::size_t>(label) >= num_classes)
             {
                 throw data_error("balanced_labeled_subset: label of sample " + std::to_string(i) +
-                                 ": expected 0.." + std::to_string(num_classes - 1) +
-                                 ", found " + std::to_string(label));
+                                 ": expected 0.." + std::to_string(num_classes - 1) + ", found " +
+                                 std::to_string(label));
             }
             by_class[static_cast<std::size_t>(label)].push_back(i);
         }
@@ -135,14 +135,12 @@ namespace ssgan::data
             std::vector<std::size_t>& members = by_class[c];
             if (members.size() < per_class)
             {
-                throw config_error("balanced_labeled_subset: class " + std::to_string(c) +
-                                   " has " + std::to_string(members.size()) +
-                                   " samples, expected at least " + std::to_string(per_class) +
-                                   " (" + std::to_string(total) + " labels over " +
-                                   std::to_string(num_classes) + " classes)");
+                throw config_error("balanced_labeled_subset: class " + std::to_string(c) + " has " +
+                                   std::to_string(members.size()) + " samples, expected at least " +
+                                   std::to_string(per_class) + " (" + std::to_string(total) +
+                                   " labels over " + std::to_string(num_classes) + " classes)");
             }
-            detail::splitmix64 generator(
-                detail::derive_seed(seed, detail::subset_stream_base + c));
+            detail::splitmix64 generator(detail::derive_seed(seed, detail::subset_stream_base + c));
             detail::shuffle_prefix(members, per_class, generator);
             chosen.insert(chosen.end(), members.begin(),
                           members.begin() + static_cast<std::ptrdiff_t>(per_class));
@@ -186,8 +184,8 @@ namespace ssgan::data
         }
 
         // Samples from the given indices, for instance a labelled subset.
-        batch_sampler(std::vector<std::size_t> indices, std::size_t batch_size,
-                      std::uint64_t seed, epoch_end end = epoch_end::wrap)
+        batch_sampler(std::vector<std::size_t> indices, std::size_t batch_size, std::uint64_t seed,
+                      epoch_end end = epoch_end::wrap)
             : indices_(std::move(indices)), batch_size_(batch_size), end_(end), seed_(seed)
         {
             if (indices_.empty())

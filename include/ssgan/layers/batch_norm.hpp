@@ -103,6 +103,8 @@ namespace ssgan
                 }
                 stream.wait();
 
+                if (!ctx.parameter_gradients)
+                    return;
                 for (std::size_t c = 0; c < channels; ++c)
                 {
                     scale_gradients_[c] += d_scale_[c];

@@ -146,11 +146,17 @@ namespace ssgan
             }
 
             void backward(const_tensor_view<In> in, const_tensor_view<shape<Units>>,
-                          const_tensor_view<shape<Units>> d_out, tensor_view<In> d_in, context&)
+                          const_tensor_view<shape<Units>> d_out, tensor_view<In> d_in,
+                          context& ctx)
             {
                 const auto rows = static_cast<Eigen::Index>(in.batch());
                 const_matrix_map x(in.data(), rows, inputs);
                 const_matrix_map d_y(d_out.data(), rows, Units);
+
+                if (!d_in.empty())
+                    matrix_map(d_in.data(), rows, inputs).noalias() = d_y * weight_matrix();
+                if (!ctx.parameter_gradients)
+                    return;
 
                 if constexpr (biased)
                     vector_map(bias_gradients_, Units) += d_y.colwise().sum();
@@ -166,9 +172,6 @@ namespace ssgan
                     matrix_map(weight_gradients_, Units, inputs).noalias() +=
                         d_y.transpose() * x;
                 }
-
-                if (!d_in.empty())
-                    matrix_map(d_in.data(), rows, inputs).noalias() = d_y * weight_matrix();
             }
 
         private:

@@ -46,7 +46,8 @@ namespace ssgan::loss
 
         const double off_target = static_cast<double>(smoothing) / static_cast<double>(classes);
         const double true_target = 1.0 - static_cast<double>(smoothing) + off_target;
-        const double gradient_factor = static_cast<double>(options.scale) / static_cast<double>(batch);
+        const double gradient_factor =
+            static_cast<double>(options.scale) / static_cast<double>(batch);
 
         double total = 0.0;
         for (std::size_t row = 0; row < batch; ++row)
@@ -120,7 +121,8 @@ namespace ssgan::loss
                           std::size_t batch, std::size_t classes)
     {
         detail::require_positive("ssgan::loss::accuracy", "batch", batch);
-        return static_cast<float>(static_cast<double>(count_correct(logits, labels, batch, classes)) /
-                                  static_cast<double>(batch));
+        return static_cast<float>(
+            static_cast<double>(count_correct(logits, labels, batch, classes)) /
+            static_cast<double>(batch));
     }
 }

@@ -64,9 +64,11 @@ namespace ssgan::loss
             double total = 0.0;
             for (std::size_t f = 0; f < features; ++f)
             {
+                // Column f is every features-th value from f; bounding by the span's own size
+                // (checked above to be fake_batch x features) keeps every index visibly in range.
                 double fake_sum = 0.0;
-                for (std::size_t row = 0; row < fake_batch; ++row)
-                    fake_sum += fake[row * features + f];
+                for (std::size_t i = f; i < fake.size(); i += features)
+                    fake_sum += fake[i];
                 const double difference = real_mean_of(f) - fake_sum / n_fake;
 
                 // d/d m_fake of (m_real - m_fake)^2 is -2 (m_real - m_fake); of |.| it is
@@ -86,8 +88,8 @@ namespace ssgan::loss
                 if (d_fake.empty())
                     continue;
                 const auto d = static_cast<float>(gradient_factor * d_mean);
-                for (std::size_t row = 0; row < fake_batch; ++row)
-                    d_fake[row * features + f] = d;
+                for (std::size_t i = f; i < d_fake.size(); i += features)
+                    d_fake[i] = d;
             }
             return static_cast<float>(total / n_features);
         }
@@ -108,8 +110,8 @@ namespace ssgan::loss
         const auto real_mean_of = [&](std::size_t f)
         {
             double sum = 0.0;
-            for (std::size_t row = 0; row < real_batch; ++row)
-                sum += real[row * features + f];
+            for (std::size_t i = f; i < real.size(); i += features)
+                sum += real[i];
             return sum / static_cast<double>(real_batch);
         };
         return detail::match_features(function, real_mean_of, fake, fake_batch, features, d_fake,

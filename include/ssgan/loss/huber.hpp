@@ -58,7 +58,8 @@ namespace ssgan::loss
             const double magnitude = std::abs(r);
             total += magnitude <= delta ? 0.5 * r * r : delta * (magnitude - 0.5 * delta);
             if (!d_prediction.empty())
-                d_prediction[i] = static_cast<float>(gradient_factor * std::clamp(r, -delta, delta));
+                d_prediction[i] =
+                    static_cast<float>(gradient_factor * std::clamp(r, -delta, delta));
         }
         return static_cast<float>(total / count);
     }

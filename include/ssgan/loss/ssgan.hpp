@@ -32,12 +32,12 @@ namespace ssgan::loss
     struct discriminator_batches
     {
         std::size_t classes = 0;
-        std::span<const float> labeled_logits;
-        std::span<const int> labels;
+        std::span<const float> labeled_logits{};
+        std::span<const int> labels{};
         std::size_t labeled_batch = 0;
-        std::span<const float> unlabeled_logits;
+        std::span<const float> unlabeled_logits{};
         std::size_t unlabeled_batch = 0;
-        std::span<const float> fake_logits;
+        std::span<const float> fake_logits{};
         std::size_t fake_batch = 0;
     };
 
@@ -45,9 +45,9 @@ namespace ssgan::loss
     // skips that gradient.
     struct discriminator_gradients
     {
-        std::span<float> d_labeled;
-        std::span<float> d_unlabeled;
-        std::span<float> d_fake;
+        std::span<float> d_labeled{};
+        std::span<float> d_unlabeled{};
+        std::span<float> d_fake{};
     };
 
     struct discriminator_options
@@ -72,12 +72,29 @@ namespace ssgan::loss
 
     namespace detail
     {
-        // Mean over rows of softplus(-u) (as_real) or softplus(u) (fake), u = l - z_fake, and its
-        // gradient: du/dz_k = softmax_K(z)_k for the real classes and du/dz_fake = -1.
-        inline float real_or_fake_loss(std::string_view function, std::span<const float> logits,
-                                       std::size_t batch, std::size_t classes, bool fake_column,
-                                       bool as_real, std::span<float> d_logits, float scale)
+        // Where the fake class's logit is: fixed at zero (implicit) or the last column (explicit).
+        enum class fake_logit
         {
+            zero,
+            last_column,
+        };
+
+        // Whether the rows should be judged real (loss -log D) or fake (loss -log(1 - D)).
+        enum class judged_as
+        {
+            real,
+            fake,
+        };
+
+        // Mean over rows of softplus(-u) (judged real) or softplus(u) (judged fake), with
+        // u = l - z_fake, and its gradient: du/dz_k = softmax_K(z)_k for the real classes and
+        // du/dz_fake = -1.
+        inline float real_or_fake_loss(std::string_view function, std::span<const float> logits,
+                                       std::size_t batch, std::size_t classes, fake_logit fake,
+                                       judged_as target, std::span<float> d_logits, float scale)
+        {
+            const bool fake_column = fake == fake_logit::last_column;
+            const bool as_real = target == judged_as::real;
             const std::size_t width = classes + (fake_column ? 1 : 0);
             require_positive(function, "batch", batch);
             require_positive(function, "classes", classes);
@@ -135,9 +152,9 @@ namespace ssgan::loss
                                     std::size_t classes, std::span<float> d_logits,
                                     float scale = 1.0f)
         {
-            return loss::detail::real_or_fake_loss("ssgan::loss::implicit_fake::real_unlabeled",
-                                                   logits, batch, classes, false, true, d_logits,
-                                                   scale);
+            return loss::detail::real_or_fake_loss(
+                "ssgan::loss::implicit_fake::real_unlabeled", logits, batch, classes,
+                loss::detail::fake_logit::zero, loss::detail::judged_as::real, d_logits, scale);
         }
 
         // Generated data, as the discriminator sees it: mean of -log(1 - D(x)) = softplus(l).
@@ -146,17 +163,19 @@ namespace ssgan::loss
                           std::span<float> d_logits, float scale = 1.0f)
         {
             return loss::detail::real_or_fake_loss("ssgan::loss::implicit_fake::fake", logits,
-                                                   batch, classes, false, false, d_logits, scale);
+                                                   batch, classes, loss::detail::fake_logit::zero,
+                                                   loss::detail::judged_as::fake, d_logits, scale);
         }
 
         // Non-saturating generator loss on D's logits for G(z): mean of -log D(G(z))
-        // = -l + softplus(l). The paper trains G by feature matching instead (feature_matching.hpp);
-        // this is the alternative it compares against. d_logits is then back-propagated through D.
+        // = -l + softplus(l). d_logits is then back-propagated through D to G. For semi-supervised
+        // learning the paper trains G by feature matching (feature_matching.hpp) instead.
         inline float generator(std::span<const float> logits, std::size_t batch,
                                std::size_t classes, std::span<float> d_logits, float scale = 1.0f)
         {
             return loss::detail::real_or_fake_loss("ssgan::loss::implicit_fake::generator", logits,
-                                                   batch, classes, false, true, d_logits, scale);
+                                                   batch, classes, loss::detail::fake_logit::zero,
+                                                   loss::detail::judged_as::real, d_logits, scale);
         }
 
         // All three discriminator terms of one step; each gradient is that of `total`.
@@ -168,13 +187,12 @@ namespace ssgan::loss
                                          options.unsupervised_weight);
             const float weight = options.unsupervised_weight;
             discriminator_losses losses;
-            losses.supervised =
-                supervised(batches.labeled_logits, batches.labels, batches.labeled_batch,
-                           batches.classes, gradients.d_labeled,
-                           {.label_smoothing = options.label_smoothing, .scale = 1.0f});
-            losses.real_unlabeled = real_unlabeled(batches.unlabeled_logits,
-                                                   batches.unlabeled_batch, batches.classes,
-                                                   gradients.d_unlabeled, weight);
+            losses.supervised = supervised(
+                batches.labeled_logits, batches.labels, batches.labeled_batch, batches.classes,
+                gradients.d_labeled, {.label_smoothing = options.label_smoothing, .scale = 1.0f});
+            losses.real_unlabeled =
+                real_unlabeled(batches.unlabeled_logits, batches.unlabeled_batch, batches.classes,
+                               gradients.d_unlabeled, weight);
             losses.fake = fake(batches.fake_logits, batches.fake_batch, batches.classes,
                                gradients.d_fake, weight);
             losses.total = losses.supervised + weight * (losses.real_unlabeled + losses.fake);
@@ -199,8 +217,8 @@ namespace ssgan::loss
         // Labeled real data: mean of -(1 - eps) log p_y - eps log p_fake over the K + 1-way
         // softmax p. Gradient: (p - q) * scale / batch with q the target above.
         inline float real_labeled(std::span<const float> logits, std::span<const int> labels,
-                                  std::size_t batch, std::size_t classes,
-                                  std::span<float> d_logits, real_labeled_options options = {})
+                                  std::size_t batch, std::size_t classes, std::span<float> d_logits,
+                                  real_labeled_options options = {})
         {
             constexpr std::string_view function = "ssgan::loss::explicit_fake::real_labeled";
             loss::detail::require_positive(function, "batch", batch);
@@ -234,8 +252,7 @@ namespace ssgan::loss
                 for (std::size_t k = 0; k < width; ++k)
                 {
                     const double p = std::exp(static_cast<double>(z[k]) - lse);
-                    const double q =
-                        k == label ? true_target : (k == classes ? fake_target : 0.0);
+                    const double q = k == label ? true_target : (k == classes ? fake_target : 0.0);
                     d[k] = static_cast<float>(gradient_factor * (p - q));
                 }
             }
@@ -248,8 +265,9 @@ namespace ssgan::loss
                                     float scale = 1.0f)
         {
             return loss::detail::real_or_fake_loss("ssgan::loss::explicit_fake::real_unlabeled",
-                                                   logits, batch, classes, true, true, d_logits,
-                                                   scale);
+                                                   logits, batch, classes,
+                                                   loss::detail::fake_logit::last_column,
+                                                   loss::detail::judged_as::real, d_logits, scale);
         }
 
         // Generated data, as the discriminator sees it: mean of -log p_fake = softplus(l - z_fake).
@@ -257,7 +275,9 @@ namespace ssgan::loss
                           std::span<float> d_logits, float scale = 1.0f)
         {
             return loss::detail::real_or_fake_loss("ssgan::loss::explicit_fake::fake", logits,
-                                                   batch, classes, true, false, d_logits, scale);
+                                                   batch, classes,
+                                                   loss::detail::fake_logit::last_column,
+                                                   loss::detail::judged_as::fake, d_logits, scale);
         }
 
         // Non-saturating generator loss on D's logits for G(z): mean of -log(1 - p_fake(G(z))).
@@ -265,7 +285,9 @@ namespace ssgan::loss
                                std::size_t classes, std::span<float> d_logits, float scale = 1.0f)
         {
             return loss::detail::real_or_fake_loss("ssgan::loss::explicit_fake::generator", logits,
-                                                   batch, classes, true, true, d_logits, scale);
+                                                   batch, classes,
+                                                   loss::detail::fake_logit::last_column,
+                                                   loss::detail::judged_as::real, d_logits, scale);
         }
 
         // All three discriminator terms of one step; each gradient is that of `total`.
@@ -278,13 +300,12 @@ namespace ssgan::loss
                                          options.unsupervised_weight);
             const float weight = options.unsupervised_weight;
             discriminator_losses losses;
-            losses.supervised =
-                real_labeled(batches.labeled_logits, batches.labels, batches.labeled_batch,
-                             batches.classes, gradients.d_labeled,
-                             {.label_smoothing = options.label_smoothing, .scale = 1.0f});
-            losses.real_unlabeled = real_unlabeled(batches.unlabeled_logits,
-                                                   batches.unlabeled_batch, batches.classes,
-                                                   gradients.d_unlabeled, weight);
+            losses.supervised = real_labeled(
+                batches.labeled_logits, batches.labels, batches.labeled_batch, batches.classes,
+                gradients.d_labeled, {.label_smoothing = options.label_smoothing, .scale = 1.0f});
+            losses.real_unlabeled =
+                real_unlabeled(batches.unlabeled_logits, batches.unlabeled_batch, batches.classes,
+                               gradients.d_unlabeled, weight);
             losses.fake = fake(batches.fake_logits, batches.fake_batch, batches.classes,
                                gradients.d_fake, weight);
             losses.total = losses.supervised + weight * (losses.real_unlabeled + losses.fake);
@@ -293,9 +314,8 @@ namespace ssgan::loss
 
         // How many rows' argmax over the K real classes (the fake column ignored) equals their
         // label.
-        inline std::size_t count_correct(std::span<const float> logits,
-                                         std::span<const int> labels, std::size_t batch,
-                                         std::size_t classes)
+        inline std::size_t count_correct(std::span<const float> logits, std::span<const int> labels,
+                                         std::size_t batch, std::size_t classes)
         {
             constexpr std::string_view function = "ssgan::loss::explicit_fake::count_correct";
             loss::detail::require_positive(function, "classes", classes);

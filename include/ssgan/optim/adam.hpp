@@ -61,18 +61,18 @@ namespace ssgan::optim
             float* m = first_moment_.data();
             float* v = second_moment_.data();
 
-            detail::for_each_chunk(size(),
-                                   [=](std::size_t begin, std::size_t end)
-                                   {
-                                       for (std::size_t i = begin; i < end; ++i)
-                                       {
-                                           m[i] = beta1 * m[i] + (1.0f - beta1) * g[i];
-                                           v[i] = beta2 * v[i] + (1.0f - beta2) * g[i] * g[i];
-                                           const float m_hat = m[i] / bias_correction1;
-                                           const float v_hat = v[i] / bias_correction2;
-                                           theta[i] -= lr * m_hat / (std::sqrt(v_hat) + epsilon);
-                                       }
-                                   });
+            const auto update = [=](std::size_t begin, std::size_t end)
+            {
+                for (std::size_t i = begin; i < end; ++i)
+                {
+                    m[i] = beta1 * m[i] + (1.0f - beta1) * g[i];
+                    v[i] = beta2 * v[i] + (1.0f - beta2) * g[i] * g[i];
+                    const float m_hat = m[i] / bias_correction1;
+                    const float v_hat = v[i] / bias_correction2;
+                    theta[i] -= lr * m_hat / (std::sqrt(v_hat) + epsilon);
+                }
+            };
+            detail::for_each_chunk(size(), update);
         }
 
         std::size_t size() const { return first_moment_.size(); }

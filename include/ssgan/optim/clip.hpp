@@ -68,18 +68,17 @@ namespace ssgan::optim
         for (const auto group : groups)
         {
             float* g = group.data();
-            detail::for_each_chunk(group.size(),
-                                   [=](std::size_t begin, std::size_t end)
-                                   {
-                                       for (std::size_t i = begin; i < end; ++i)
-                                           g[i] *= factor;
-                                   });
+            const auto rescale = [=](std::size_t begin, std::size_t end)
+            {
+                for (std::size_t i = begin; i < end; ++i)
+                    g[i] *= factor;
+            };
+            detail::for_each_chunk(group.size(), rescale);
         }
         return static_cast<float>(norm);
     }
 
-    inline float clip_by_global_norm(std::initializer_list<std::span<float>> groups,
-                                     float max_norm)
+    inline float clip_by_global_norm(std::initializer_list<std::span<float>> groups, float max_norm)
     {
         return clip_by_global_norm(std::span<const std::span<float>>(groups.begin(), groups.size()),
                                    max_norm);

@@ -3,9 +3,9 @@
 // exposed so a checkpoint can save and restore them.
 //
 // After each optimizer step, with t the number of earlier updates:
-//     decay_t = decay                                    (plain)
-//     decay_t = min(decay, (1 + t) / (10 + t))           (warm-up, as TensorFlow's
-//                                                         ExponentialMovingAverage with num_updates)
+//     decay_t = decay                              (plain)
+//     decay_t = min(decay, (1 + t) / (10 + t))     (warm-up, as TensorFlow's moving average
+//                                                   with num_updates)
 //     average = decay_t * average + (1 - decay_t) * parameters
 // The warm-up keeps the first averages from clinging to the initial parameters: with decay 0.999
 // and no warm-up, after 100 updates the initialization would still weigh 0.999^100 = 90%.
@@ -47,12 +47,12 @@ namespace ssgan::optim
             const float keep = 1.0f - decay;
             const float* theta = parameters.data();
             float* average = average_.data();
-            detail::for_each_chunk(size(),
-                                   [=](std::size_t begin, std::size_t end)
-                                   {
-                                       for (std::size_t i = begin; i < end; ++i)
-                                           average[i] = decay * average[i] + keep * theta[i];
-                                   });
+            const auto fold = [=](std::size_t begin, std::size_t end)
+            {
+                for (std::size_t i = begin; i < end; ++i)
+                    average[i] = decay * average[i] + keep * theta[i];
+            };
+            detail::for_each_chunk(size(), fold);
             ++updates_;
         }
 
@@ -73,8 +73,8 @@ namespace ssgan::optim
         // Writes the average into parameters, e.g. into an evaluation copy of the network.
         void copy_to(std::span<float> parameters) const
         {
-            detail::require_size("ssgan::optim::exponential_moving_average::copy_to",
-                                 "parameters", parameters.size(), size());
+            detail::require_size("ssgan::optim::exponential_moving_average::copy_to", "parameters",
+                                 parameters.size(), size());
             std::copy(average_.begin(), average_.end(), parameters.begin());
         }
 
@@ -90,8 +90,8 @@ namespace ssgan::optim
         // Restores the state a checkpoint saved from average() and updates().
         void load_state(std::span<const float> average, std::uint64_t updates)
         {
-            detail::require_size("ssgan::optim::exponential_moving_average::load_state",
-                                 "average", average.size(), size());
+            detail::require_size("ssgan::optim::exponential_moving_average::load_state", "average",
+                                 average.size(), size());
             average_.assign(average.begin(), average.end());
             updates_ = updates;
         }

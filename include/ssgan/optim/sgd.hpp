@@ -50,17 +50,16 @@ namespace ssgan::optim
             const float* g = gradients.data();
             float* v = velocity_.data();
 
-            detail::for_each_chunk(size(),
-                                   [=](std::size_t begin, std::size_t end)
-                                   {
-                                       for (std::size_t i = begin; i < end; ++i)
-                                       {
-                                           v[i] = momentum * v[i] + g[i];
-                                           const float direction =
-                                               nesterov ? g[i] + momentum * v[i] : v[i];
-                                           theta[i] -= lr * direction;
-                                       }
-                                   });
+            const auto update = [=](std::size_t begin, std::size_t end)
+            {
+                for (std::size_t i = begin; i < end; ++i)
+                {
+                    v[i] = momentum * v[i] + g[i];
+                    const float direction = nesterov ? g[i] + momentum * v[i] : v[i];
+                    theta[i] -= lr * direction;
+                }
+            };
+            detail::for_each_chunk(size(), update);
         }
 
         std::size_t size() const { return velocity_.size(); }

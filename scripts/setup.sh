@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that building and testing ssgan needs, and only those missing.
+# Runs apt-get update only when something is missing; uses sudo only when not root.
+# A package also counts as present when a command of its name is on PATH (npm, for one,
+# comes inside NodeSource's nodejs package, which conflicts with Debian's npm).
+set -euo pipefail
+
+# The one list of packages. Add to it here.
+packages=(
+    build-essential
+    cmake
+    ninja-build
+    pkg-config
+    git
+    ca-certificates
+    curl
+    libdnnl-dev
+    ocl-icd-opencl-dev # oneDNN's CMake package requires OpenCL (Debian builds it with the GPU runtime)
+    libeigen3-dev
+    libtbb-dev
+    libboost-test-dev
+    libcli11-dev
+    zlib1g-dev
+    libpng-dev
+    libgif-dev
+    gnuplot-nox
+    nlohmann-json3-dev
+    libbenchmark-dev
+    nodejs
+    npm
+)
+
+missing=()
+for package in "${packages[@]}"; do
+    status=$(dpkg-query --show --showformat='${db:Status-Status}' "$package" 2>/dev/null || true)
+    if [ "$status" != "installed" ] && ! command -v "$package" >/dev/null; then
+        missing+=("$package")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "setup: all ${#packages[@]} packages are installed"
+    exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+    as_root=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -q
+"${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
