@@ -21,6 +21,7 @@
 #include "../optim/clip.hpp"
 #include "../optim/ema.hpp"
 #include "../optim/schedule.hpp"
+#include "evaluate.hpp"
 #include "settings.hpp"
 
 #include <cmath>
@@ -42,27 +43,6 @@ namespace ssgan::gan
         float d_loss = 0.0f;
         float g_loss = 0.0f;
         float train_accuracy = 0.0f;
-    };
-
-    struct evaluation
-    {
-        std::size_t classes = 0;
-        std::size_t total = 0;
-        std::size_t correct = 0;
-        std::vector<std::size_t> confusion; // classes × classes, row = true, column = predicted
-        std::vector<std::size_t> misclassified;     // test indices, in order
-        std::vector<int> misclassified_predictions; // what D said for each of them
-
-        double accuracy() const { return total ? double(correct) / double(total) : 0.0; }
-
-        double class_accuracy(std::size_t label) const
-        {
-            std::size_t row_total = 0;
-            for (std::size_t c = 0; c < classes; ++c)
-                row_total += confusion[label * classes + c];
-            return row_total ? double(confusion[label * classes + label]) / double(row_total)
-                             : 0.0;
-        }
     };
 
     template <class Model>
@@ -151,41 +131,8 @@ namespace ssgan::gan
         // averaged weights, each test image once.
         evaluation evaluate(std::size_t batch = 500)
         {
-            evaluation result;
-            result.classes = classes;
-            result.confusion.assign(classes * classes, 0);
             prepare_evaluation_network();
-
-            random_stream unused(0);
-            context ctx(unused, mode::eval);
-            tensor<image_shape> images;
-            std::vector<std::size_t> indices;
-            for (std::size_t start = 0; start < test_.count; start += batch)
-            {
-                const std::size_t count = std::min(batch, test_.count - start);
-                indices.resize(count);
-                for (std::size_t i = 0; i < count; ++i)
-                    indices[i] = start + i;
-                images.resize(count);
-                data::copy_batch(test_, indices, pixels, images.span());
-                const auto logits = eval_d_->forward(images, ctx);
-                for (std::size_t i = 0; i < count; ++i)
-                {
-                    const auto predicted = static_cast<int>(
-                        loss::argmax(std::span<const float>(logits.sample(i), classes)));
-                    const int truth = test_.labels[start + i];
-                    result.confusion[std::size_t(truth) * classes + std::size_t(predicted)] += 1;
-                    if (predicted == truth)
-                        ++result.correct;
-                    else
-                    {
-                        result.misclassified.push_back(start + i);
-                        result.misclassified_predictions.push_back(predicted);
-                    }
-                }
-                result.total += count;
-            }
-            return result;
+            return evaluate_classifier(*eval_d_, test_, classes, pixels, batch);
         }
 
         // Images from the generator in eval mode (batch norm with running statistics) for

@@ -1,0 +1,471 @@
+// A training run on disk: the run directory, config.json, metrics.csv, rotating checkpoints,
+// sample grids from a fixed noise batch, training.gif and curves.png, evaluation at fixed
+// intervals, a step or time budget, resumption, and what to do when a loss diverges.
+// The session reports progress through a callback and never prints.
+#pragma once
+
+#include "../io/gif.hpp"
+#include "../io/image_grid.hpp"
+#include "../io/metrics.hpp"
+#include "../io/plot.hpp"
+#include "../io/png.hpp"
+#include "trainer.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iomanip>
+#include <limits>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace ssgan::gan
+{
+    enum class divergence_policy
+    {
+        stop,    // stop with the error; the last good checkpoint stays as it was
+        rollback // reload the last checkpoint, halve the learning rate, go on (3 times at most)
+    };
+
+    struct session_options
+    {
+        std::filesystem::path train_dir = "train_dir";
+        std::string prefix = "default";
+        std::string dataset_name = "MNIST";
+        std::optional<std::filesystem::path> resume; // a checkpoint file to continue from
+        std::size_t max_steps = 0;                   // 0: no step limit
+        double max_minutes = 0.0;                    // 0: no time limit
+        std::size_t log_every = 100;
+        std::size_t eval_every = 600;
+        std::size_t save_every = 600;
+        std::size_t sample_every = 600;
+        std::size_t keep_checkpoints = 3;
+        divergence_policy on_divergence = divergence_policy::stop;
+        nlohmann::json config; // every setting of the run, written to config.json
+    };
+
+    // What a session reports: a logged row (with test accuracy after an evaluation), or a
+    // note (checkpoint written, rollback, a picture that could not be drawn).
+    struct progress
+    {
+        enum class kind
+        {
+            step,
+            evaluation,
+            note
+        };
+        kind what = kind::step;
+        std::uint64_t step = 0;
+        double epoch = 0.0;
+        double seconds = 0.0;
+        double eta_seconds = std::numeric_limits<double>::quiet_NaN();
+        double images_per_second = 0.0;
+        step_result losses;
+        double test_accuracy = std::numeric_limits<double>::quiet_NaN();
+        std::string message;
+    };
+
+    // Finds the newest model-<step>.ckpt in a folder, or returns a file path as it is.
+    inline std::filesystem::path resolve_checkpoint(const std::filesystem::path& given)
+    {
+        namespace fs = std::filesystem;
+        if (!fs::exists(given))
+        {
+            auto with_extension = given;
+            with_extension += ".ckpt";
+            if (fs::exists(with_extension))
+                return with_extension;
+            throw config_error("checkpoint " + given.string() + ": no such file or folder");
+        }
+        if (!fs::is_directory(given))
+            return given;
+        std::optional<std::pair<std::uint64_t, fs::path>> newest;
+        static const std::regex pattern(R"(model-(\d+)\.ckpt)");
+        for (const auto& entry : fs::directory_iterator(given))
+        {
+            std::smatch match;
+            const std::string name = entry.path().filename().string();
+            if (std::regex_match(name, match, pattern))
+            {
+                const std::uint64_t step = std::stoull(match[1]);
+                if (!newest || step > newest->first)
+                    newest = {step, entry.path()};
+            }
+        }
+        if (!newest)
+            throw config_error("checkpoint folder " + given.string() +
+                               " holds no model-<step>.ckpt file");
+        return newest->second;
+    }
+
+    template <class Model>
+    class session
+    {
+    public:
+        using reporter = std::function<void(const progress&)>;
+        using stop_check = std::function<bool()>;
+
+        session(trainer<Model>& trainer, session_options options, reporter report,
+                stop_check stop_requested = [] { return false; })
+            : trainer_(trainer), options_(std::move(options)), report_(std::move(report)),
+              stop_requested_(std::move(stop_requested))
+        {
+            if (options_.log_every == 0 || options_.eval_every == 0 ||
+                options_.save_every == 0 || options_.sample_every == 0)
+                throw config_error("log, eval, save and sample intervals must be at least 1 step");
+            if (options_.keep_checkpoints == 0)
+                throw config_error("keep checkpoints: expected at least 1");
+            prepare_run_directory();
+        }
+
+        const std::filesystem::path& run_dir() const { return run_dir_; }
+        bool stopped_early() const { return stopped_early_; }
+        double last_test_accuracy() const { return last_test_accuracy_; }
+
+        // Trains until the step or time budget is spent or a stop is requested, then saves a
+        // checkpoint, evaluates, and draws the pictures.
+        void run()
+        {
+            const auto start = clock::now();
+            const std::uint64_t first_step = trainer_.steps_done();
+            interval_start_ = start;
+            interval_steps_ = 0;
+            interval_sum_ = {};
+
+            while (!budget_spent(start, first_step))
+            {
+                if (stop_requested_())
+                {
+                    stopped_early_ = true;
+                    break;
+                }
+
+                step_result result;
+                try
+                {
+                    result = trainer_.step();
+                }
+                catch (const divergence_error& failure)
+                {
+                    handle_divergence(failure);
+                    continue;
+                }
+                accumulate(result);
+
+                const std::uint64_t step = trainer_.steps_done();
+                const bool evaluate_now = step % options_.eval_every == 0;
+                if (step % options_.log_every == 0 || evaluate_now)
+                    log_row(start, first_step, evaluate_now);
+                if (step % options_.sample_every == 0)
+                    write_samples();
+                if (step % options_.save_every == 0)
+                    save_checkpoint();
+            }
+
+            finish(start, first_step);
+        }
+
+    private:
+        using clock = std::chrono::steady_clock;
+
+        void prepare_run_directory()
+        {
+            namespace fs = std::filesystem;
+            if (options_.resume)
+            {
+                const fs::path checkpoint = resolve_checkpoint(*options_.resume);
+                trainer_.load(checkpoint);
+                run_dir_ = fs::absolute(checkpoint).parent_path();
+                io::drop_metrics_rows_after(run_dir_ / "metrics.csv", "step",
+                                            double(trainer_.steps_done()));
+                last_saved_step_ = trainer_.steps_done();
+            }
+            else
+            {
+                run_dir_ = options_.train_dir / (options_.prefix + "-" + options_.dataset_name +
+                                                 "-" + std::to_string(trainer_.current_settings().labels) +
+                                                 "labels-" + timestamp());
+                fs::create_directories(run_dir_ / "samples");
+                write_text(run_dir_ / "config.json", options_.config.dump(2) + "\n");
+                std::string indices;
+                for (std::size_t index : trainer_.labeled_indices())
+                    indices += std::to_string(index) + "\n";
+                write_text(run_dir_ / "labeled_indices.txt", indices);
+            }
+            fs::create_directories(run_dir_ / "samples");
+            metrics_.emplace(run_dir_ / "metrics.csv", columns(),
+                             options_.resume ? io::log_mode::append : io::log_mode::create);
+
+            // The sample grid always shows the same 100 noise vectors, so the frames of
+            // training.gif show one set of digits sharpening.
+            random_stream fixed(trainer_.current_settings().seed ^ 0x5a5a5a5aull);
+            fixed_noise_.resize(100);
+            fixed.fill_uniform(fixed_noise_.span(), Model::noise_low, Model::noise_high);
+        }
+
+        static std::vector<std::string> columns()
+        {
+            return {"step",   "epoch",          "seconds",     "s_loss",
+                    "d_loss_real", "d_loss_fake", "d_loss",      "g_loss",
+                    "train_accuracy", "test_accuracy", "images_per_second"};
+        }
+
+        static std::string timestamp()
+        {
+            const std::time_t now = std::time(nullptr);
+            std::tm local{};
+            localtime_r(&now, &local);
+            std::ostringstream text;
+            text << std::put_time(&local, "%Y%m%d-%H%M%S");
+            return text.str();
+        }
+
+        static void write_text(const std::filesystem::path& file, const std::string& text)
+        {
+            std::ofstream out(file);
+            out << text;
+            if (!out)
+                throw error("cannot write " + file.string());
+        }
+
+        bool budget_spent(clock::time_point start, std::uint64_t first_step) const
+        {
+            if (options_.max_steps > 0 && trainer_.steps_done() >= options_.max_steps)
+                return true;
+            if (options_.max_minutes > 0.0 &&
+                std::chrono::duration<double>(clock::now() - start).count() >=
+                    options_.max_minutes * 60.0)
+                return true;
+            return options_.max_steps == 0 && options_.max_minutes <= 0.0 &&
+                   trainer_.steps_done() > first_step;
+        }
+
+        void accumulate(const step_result& result)
+        {
+            interval_sum_.s_loss += result.s_loss;
+            interval_sum_.d_loss_real += result.d_loss_real;
+            interval_sum_.d_loss_fake += result.d_loss_fake;
+            interval_sum_.d_loss += result.d_loss;
+            interval_sum_.g_loss += result.g_loss;
+            interval_sum_.train_accuracy += result.train_accuracy;
+            ++interval_steps_;
+        }
+
+        double eta(clock::time_point start, std::uint64_t first_step) const
+        {
+            const double elapsed = std::chrono::duration<double>(clock::now() - start).count();
+            const double done = double(trainer_.steps_done() - first_step);
+            double left = std::numeric_limits<double>::quiet_NaN();
+            if (options_.max_steps > 0 && done > 0)
+                left = elapsed / done * double(options_.max_steps - trainer_.steps_done());
+            if (options_.max_minutes > 0.0)
+            {
+                const double by_time = std::max(0.0, options_.max_minutes * 60.0 - elapsed);
+                left = std::isnan(left) ? by_time : std::min(left, by_time);
+            }
+            return left;
+        }
+
+        void log_row(clock::time_point start, std::uint64_t first_step, bool evaluate_now)
+        {
+            progress row;
+            const auto now = clock::now();
+            const double interval = std::chrono::duration<double>(now - interval_start_).count();
+            const double count = double(std::max<std::size_t>(interval_steps_, 1));
+            row.step = trainer_.steps_done();
+            row.epoch = trainer_.epoch();
+            row.seconds = elapsed_before_ + std::chrono::duration<double>(now - start).count();
+            row.eta_seconds = eta(start, first_step);
+            row.images_per_second = interval > 0.0
+                                        ? double(interval_steps_) *
+                                              double(trainer_.current_settings().batch_size) /
+                                              interval
+                                        : 0.0;
+            row.losses = {float(interval_sum_.s_loss / count),
+                          float(interval_sum_.d_loss_real / count),
+                          float(interval_sum_.d_loss_fake / count),
+                          float(interval_sum_.d_loss / count),
+                          float(interval_sum_.g_loss / count),
+                          float(interval_sum_.train_accuracy / count)};
+            if (evaluate_now)
+            {
+                last_test_accuracy_ = trainer_.evaluate().accuracy();
+                row.test_accuracy = last_test_accuracy_;
+                row.what = progress::kind::evaluation;
+            }
+            metrics_->write({double(row.step), row.epoch, row.seconds, row.losses.s_loss,
+                             row.losses.d_loss_real, row.losses.d_loss_fake, row.losses.d_loss,
+                             row.losses.g_loss, row.losses.train_accuracy,
+                             evaluate_now ? row.test_accuracy : io::metrics_log::missing,
+                             row.images_per_second});
+            report_(row);
+
+            // Evaluation time does not count against the images/s of the next interval.
+            interval_start_ = clock::now();
+            interval_steps_ = 0;
+            interval_sum_ = {};
+        }
+
+        void note(const std::string& message)
+        {
+            progress event;
+            event.what = progress::kind::note;
+            event.step = trainer_.steps_done();
+            event.message = message;
+            report_(event);
+        }
+
+        void write_samples()
+        {
+            const auto images = trainer_.generate(fixed_noise_);
+            using shape = typename trainer<Model>::image_shape;
+            const io::float_images batch{images.span(), images.batch(), shape::extents[0],
+                                         shape::extents[1], shape::extents[2]};
+            io::grid_layout layout;
+            layout.rows = 10;
+            layout.cols = 10;
+            layout.scale = shape::extents[1] < 48 ? 2 : 1;
+            io::write_image_grid(run_dir_ / "samples" /
+                                     ("step-" + std::to_string(trainer_.steps_done()) + ".png"),
+                                 batch, trainer<Model>::pixels, layout);
+        }
+
+        void save_checkpoint()
+        {
+            namespace fs = std::filesystem;
+            const std::uint64_t step = trainer_.steps_done();
+            if (step == last_saved_step_ && fs::exists(checkpoint_path(step)))
+                return;
+            trainer_.save(checkpoint_path(step));
+            last_saved_step_ = step;
+            saved_steps_.push_back(step);
+            remove_old_checkpoints();
+        }
+
+        std::filesystem::path checkpoint_path(std::uint64_t step) const
+        {
+            return run_dir_ / ("model-" + std::to_string(step) + ".ckpt");
+        }
+
+        void remove_old_checkpoints()
+        {
+            namespace fs = std::filesystem;
+            std::vector<std::uint64_t> steps;
+            static const std::regex pattern(R"(model-(\d+)\.ckpt)");
+            for (const auto& entry : fs::directory_iterator(run_dir_))
+            {
+                std::smatch match;
+                const std::string name = entry.path().filename().string();
+                if (std::regex_match(name, match, pattern))
+                    steps.push_back(std::stoull(match[1]));
+            }
+            std::sort(steps.begin(), steps.end());
+            while (steps.size() > options_.keep_checkpoints)
+            {
+                fs::remove(checkpoint_path(steps.front()));
+                steps.erase(steps.begin());
+            }
+        }
+
+        void handle_divergence(const divergence_error& failure)
+        {
+            namespace fs = std::filesystem;
+            const std::uint64_t step = trainer_.steps_done();
+            write_text(run_dir_ / ("divergence-step-" + std::to_string(step) + ".txt"),
+                       std::string(failure.what()) + "\nlearning rate: " +
+                           std::to_string(trainer_.current_settings().learning_rate) +
+                           "\nlast checkpoint: " +
+                           (last_saved_step_ ? checkpoint_path(last_saved_step_).string()
+                                             : std::string("none")) +
+                           "\n");
+            if (options_.on_divergence == divergence_policy::stop || rollbacks_ >= 3 ||
+                last_saved_step_ == 0 || !fs::exists(checkpoint_path(last_saved_step_)))
+                throw;
+            ++rollbacks_;
+            trainer_.load(checkpoint_path(last_saved_step_));
+            trainer_.scale_learning_rate(0.5f);
+            note(std::string(failure.what()) + "; rolled back to step " +
+                 std::to_string(last_saved_step_) + " with learning rate " +
+                 std::to_string(trainer_.current_settings().learning_rate));
+        }
+
+        void finish(clock::time_point start, std::uint64_t first_step)
+        {
+            if (interval_steps_ > 0 || trainer_.steps_done() % options_.eval_every != 0)
+                log_row(start, first_step, true);
+            write_samples();
+            save_checkpoint();
+            draw_pictures();
+        }
+
+        void draw_pictures()
+        {
+            namespace fs = std::filesystem;
+            std::vector<std::pair<std::uint64_t, fs::path>> frames;
+            static const std::regex pattern(R"(step-(\d+)\.png)");
+            for (const auto& entry : fs::directory_iterator(run_dir_ / "samples"))
+            {
+                std::smatch match;
+                const std::string name = entry.path().filename().string();
+                if (std::regex_match(name, match, pattern))
+                    frames.emplace_back(std::stoull(match[1]), entry.path());
+            }
+            std::sort(frames.begin(), frames.end());
+            try
+            {
+                std::vector<io::image> pictures;
+                for (const auto& frame : frames)
+                    pictures.push_back(io::read_png(frame.second));
+                io::gif_options gif;
+                gif.frame_delay = std::chrono::milliseconds(300);
+                gif.last_frame_delay = std::chrono::milliseconds(2000);
+                if (!pictures.empty())
+                    io::write_gif(run_dir_ / "training.gif", pictures, gif);
+            }
+            catch (const error& failure)
+            {
+                note(std::string("training.gif not written: ") + failure.what());
+            }
+            try
+            {
+                io::plot_options plot;
+                plot.title = options_.prefix + " " + options_.dataset_name + ", " +
+                             std::to_string(trainer_.current_settings().labels) + " labels";
+                io::plot_metrics(run_dir_ / "metrics.csv", run_dir_ / "curves.png", plot);
+            }
+            catch (const error& failure)
+            {
+                note(std::string("curves.png not drawn: ") + failure.what());
+            }
+        }
+
+        trainer<Model>& trainer_;
+        session_options options_;
+        reporter report_;
+        stop_check stop_requested_;
+        std::filesystem::path run_dir_;
+        std::optional<io::metrics_log> metrics_;
+        tensor<typename trainer<Model>::noise_shape> fixed_noise_;
+        clock::time_point interval_start_;
+        std::size_t interval_steps_ = 0;
+        struct
+        {
+            double s_loss = 0, d_loss_real = 0, d_loss_fake = 0, d_loss = 0, g_loss = 0,
+                   train_accuracy = 0;
+        } interval_sum_;
+        double elapsed_before_ = 0.0;
+        double last_test_accuracy_ = std::numeric_limits<double>::quiet_NaN();
+        std::uint64_t last_saved_step_ = 0;
+        std::vector<std::uint64_t> saved_steps_;
+        std::size_t rollbacks_ = 0;
+        bool stopped_early_ = false;
+    };
+}
