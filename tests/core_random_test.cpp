@@ -40,8 +40,8 @@ namespace
             fourth += centered * centered * centered * centered;
         }
         result.variance /= static_cast<double>(values.size());
-        result.kurtosis = fourth / static_cast<double>(values.size()) /
-                          (result.variance * result.variance);
+        result.kurtosis =
+            fourth / static_cast<double>(values.size()) / (result.variance * result.variance);
         return result;
     }
 
@@ -206,10 +206,11 @@ BOOST_AUTO_TEST_CASE(normal_fill_has_the_stated_mean_std_and_shape)
     BOOST_TEST(std::abs(std::sqrt(stats.variance) - 0.5) < 0.002);
     BOOST_TEST(std::abs(stats.kurtosis - 3.0) < 0.05);
 
-    const auto within = [&](double spread) {
-        const auto inside = std::count_if(values.begin(), values.end(), [&](float value) {
-            return std::abs(value - 1.5) < spread * 0.5;
-        });
+    const auto within = [&](double spread)
+    {
+        const auto inside =
+            std::count_if(values.begin(), values.end(),
+                          [&](float value) { return std::abs(value - 1.5) < spread * 0.5; });
         return static_cast<double>(inside) / static_cast<double>(values.size());
     };
     BOOST_TEST(std::abs(within(1.0) - 0.682689) < 0.0025);

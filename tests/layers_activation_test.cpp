@@ -119,13 +119,12 @@ namespace
         }
 
         BOOST_TEST(largest_error(out.span(), expected_out) <= Reference::tolerance,
-                   layer_type::describe() << " forward on " << Shape::describe() << " × "
-                                          << batch);
+                   layer_type::describe() << " forward on " << Shape::describe() << " × " << batch);
         // Backward works from float values (the saved output, for the *_use_dst variants), so
         // it may lie a few float ulps further from the reference than forward does.
         BOOST_TEST(largest_error(d_in.span(), expected_d_in) <= Reference::tolerance + 1e-6,
-                   layer_type::describe() << " backward on " << Shape::describe() << " × "
-                                          << batch);
+                   layer_type::describe()
+                       << " backward on " << Shape::describe() << " × " << batch);
     }
 }
 
@@ -213,8 +212,8 @@ BOOST_AUTO_TEST_CASE(smooth_activations_stay_finite_and_saturate_far_from_zero)
     BOOST_TEST(out[2] == 30.0f);
     BOOST_TEST(out[3] == 100.0f);
     const std::vector<float> softplus_slopes{0.0f, 0.0f, 1.0f, 1.0f};
-    BOOST_TEST(d_in.span() == softplus_slopes, boost::test_tools::tolerance(1e-6f) <<
-               boost::test_tools::per_element());
+    BOOST_TEST(d_in.span() == softplus_slopes, boost::test_tools::tolerance(1e-6f)
+                                                   << boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(forward_and_backward_match_a_reference_loop_on_awkward_shapes,
@@ -283,6 +282,6 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(backward_matches_finite_differences, Reference, al
     testing::expect_gradients_match_in_both_modes<layer_type>(options, 1e-3);
     options.batch = 1;
     testing::expect_gradients_match_in_both_modes<layer_type>(options, 1e-3);
-    testing::expect_gradients_match_in_both_modes<typename Reference::spec::template bind<shape<13>>>(
-        options, 1e-3);
+    testing::expect_gradients_match_in_both_modes<
+        typename Reference::spec::template bind<shape<13>>>(options, 1e-3);
 }

@@ -142,7 +142,7 @@ namespace
         {
             for (std::size_t c = 0; c < channels; ++c)
             {
-                this->values[c] = 0.5f + 0.25f * static_cast<float>(c);       // γ
+                this->values[c] = 0.5f + 0.25f * static_cast<float>(c);              // γ
                 this->values[channels + c] = 0.125f * static_cast<float>(c) - 0.25f; // β
             }
         }
@@ -189,9 +189,9 @@ namespace
         rig.layer.forward(in, out.view(), ctx);
 
         const reference<Shape> expected(in.span(), batch);
-        BOOST_TEST(largest_error(out.span(), expected.forward(in.span(), rig.scale(),
-                                                              rig.shift())) < 1e-5,
-                   "forward on " << Shape::describe() << " × " << batch);
+        BOOST_TEST(
+            largest_error(out.span(), expected.forward(in.span(), rig.scale(), rig.shift())) < 1e-5,
+            "forward on " << Shape::describe() << " × " << batch);
 
         tensor<Shape> d_out(batch);
         testing::fill_normal(d_out, seed + 1);
@@ -220,9 +220,9 @@ namespace
         rig.layer.forward(in, out.view(), ctx);
 
         const reference<Shape> expected(batch, rig.running_mean(), rig.running_variance());
-        BOOST_TEST(largest_error(out.span(), expected.forward(in.span(), rig.scale(),
-                                                              rig.shift())) < 1e-5,
-                   "eval forward on " << Shape::describe() << " × " << batch);
+        BOOST_TEST(
+            largest_error(out.span(), expected.forward(in.span(), rig.scale(), rig.shift())) < 1e-5,
+            "eval forward on " << Shape::describe() << " × " << batch);
 
         tensor<Shape> d_out(batch);
         testing::fill_normal(d_out, seed + 1);
@@ -294,16 +294,14 @@ BOOST_AUTO_TEST_CASE(train_forward_moves_running_statistics_by_momentum_toward_u
     rig.layer.forward(in, out.view(), ctx);
 
     // running ← running + 0.1 (batch - running), from mean 0 and variance 1.
-    const std::vector<double> once{0.1 * 2.5, 0.1 * 11.0, 0.9 + 0.1 * (5.0 / 3.0),
-                                   0.9 + 0.1 * 4.0};
+    const std::vector<double> once{0.1 * 2.5, 0.1 * 11.0, 0.9 + 0.1 * (5.0 / 3.0), 0.9 + 0.1 * 4.0};
     BOOST_TEST(largest_error(rig.state, once) < 1e-6);
 
     rig.layer.forward(in, out.view(), ctx);
 
-    const std::vector<double> twice{once[0] + 0.1 * (2.5 - once[0]),
-                                    once[1] + 0.1 * (11.0 - once[1]),
-                                    once[2] + 0.1 * (5.0 / 3.0 - once[2]),
-                                    once[3] + 0.1 * (4.0 - once[3])};
+    const std::vector<double> twice{
+        once[0] + 0.1 * (2.5 - once[0]), once[1] + 0.1 * (11.0 - once[1]),
+        once[2] + 0.1 * (5.0 / 3.0 - once[2]), once[3] + 0.1 * (4.0 - once[3])};
     BOOST_TEST(largest_error(rig.state, twice) < 1e-6);
 }
 
@@ -472,8 +470,8 @@ BOOST_AUTO_TEST_CASE(backward_without_parameter_gradients_gives_the_input_gradie
     ctx.parameter_gradients = false;
     rig.layer.backward(in, out, d_out, d_in.view(), ctx);
 
-    BOOST_TEST(std::all_of(rig.gradients.begin(), rig.gradients.end(),
-                           [](float g) { return g == 0.0f; }));
+    BOOST_TEST(
+        std::all_of(rig.gradients.begin(), rig.gradients.end(), [](float g) { return g == 0.0f; }));
     const reference<Shape> expected(in.span(), 3);
     const auto gradients = expected.backward(in.span(), d_out.span(), rig.scale(), true);
     BOOST_TEST(largest_error(d_in.span(), gradients.d_in) < 1e-5);

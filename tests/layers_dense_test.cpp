@@ -65,8 +65,7 @@ namespace
         double stddev = 0.0; // biased: divided by the count
     };
 
-    moments column_moments(std::span<const float> values, std::size_t columns,
-                           std::size_t column)
+    moments column_moments(std::span<const float> values, std::size_t columns, std::size_t column)
     {
         const std::size_t rows = values.size() / columns;
         moments result;
@@ -79,7 +78,10 @@ namespace
         return result;
     }
 
-    moments span_moments(std::span<const float> values) { return column_moments(values, 1, 0); }
+    moments span_moments(std::span<const float> values)
+    {
+        return column_moments(values, 1, 0);
+    }
 
     template <std::size_t Units, std::size_t Inputs, class... Options>
     void expect_forward_and_backward_match_reference(std::size_t batch, std::uint64_t seed)
@@ -103,8 +105,8 @@ namespace
         rig.layer.forward(in, out.view(), ctx);
 
         const auto weights = effective_weights(rig.values, Units, Inputs, normalized);
-        BOOST_TEST(largest_error(out.span(), reference_forward(in.span(), batch, weights, bias,
-                                                               Units)) < 1e-5,
+        BOOST_TEST(largest_error(out.span(),
+                                 reference_forward(in.span(), batch, weights, bias, Units)) < 1e-5,
                    layer_type::describe() << " forward, batch " << batch);
 
         tensor<shape<Units>> d_out(batch);
@@ -185,8 +187,8 @@ BOOST_AUTO_TEST_CASE(forward_and_backward_give_hand_worked_values)
 
     // d_in = d_out W, dW = d_outᵀ x, db = column sums of d_out.
     const std::vector<float> expected_d_in{0.5f, 3.0f, 6.5f, 7.0f};
-    const std::vector<float> expected_d_parameters{1.0f, -1.0f, 4.0f, 1.0f, 1.0f, 1.5f,
-                                                   1.0f, 2.0f,  0.0f};
+    const std::vector<float> expected_d_parameters{1.0f, -1.0f, 4.0f, 1.0f, 1.0f,
+                                                   1.5f, 1.0f,  2.0f, 0.0f};
     BOOST_TEST(d_in.span() == expected_d_in, boost::test_tools::per_element());
     BOOST_TEST(rig.gradients == expected_d_parameters, boost::test_tools::per_element());
 }
@@ -266,8 +268,8 @@ BOOST_AUTO_TEST_CASE(backward_without_parameter_gradients_gives_the_input_gradie
     ctx.parameter_gradients = false;
     rig.layer.backward(in, out, d_out, d_in.view(), ctx);
 
-    BOOST_TEST(std::all_of(rig.gradients.begin(), rig.gradients.end(),
-                           [](float g) { return g == 0.0f; }));
+    BOOST_TEST(
+        std::all_of(rig.gradients.begin(), rig.gradients.end(), [](float g) { return g == 0.0f; }));
     BOOST_TEST(d_in.span() == full_d_in.span(), boost::test_tools::per_element());
 }
 
@@ -348,7 +350,8 @@ BOOST_AUTO_TEST_CASE(weight_norm_backward_matches_the_chain_rule_through_g_v_ove
         const double g = rig.values[units * inputs + u];
         const double d_g = d_w_dot_v / norm;
         for (std::size_t f = 0; f < inputs; ++f)
-            expected[u * inputs + f] = g / norm * (d_w[f] - d_g / norm * rig.values[u * inputs + f]);
+            expected[u * inputs + f] =
+                g / norm * (d_w[f] - d_g / norm * rig.values[u * inputs + f]);
         expected[units * inputs + u] = d_g;
         for (std::size_t n = 0; n < batch; ++n)
             expected[units * inputs + units + u] += d_out[n * units + u];
@@ -542,11 +545,10 @@ BOOST_AUTO_TEST_CASE(weight_normalized_dense_backward_matches_finite_differences
     testing::gradient_options options;
     options.step = 1e-3;
     testing::expect_gradients_match_in_both_modes<dense_layer<5, 7, weight_norm>>(options, 1e-3);
-    testing::expect_gradients_match_in_both_modes<
-        dense_layer<5, 7, weight_norm_without_data_init>>(options, 1e-3);
-    testing::expect_gradients_match_in_both_modes<dense_layer<5, 7, weight_norm, no_bias>>(
+    testing::expect_gradients_match_in_both_modes<dense_layer<5, 7, weight_norm_without_data_init>>(
         options, 1e-3);
+    testing::expect_gradients_match_in_both_modes<dense_layer<5, 7, weight_norm, no_bias>>(options,
+                                                                                           1e-3);
     options.batch = 1;
-    testing::expect_gradients_match_in_both_modes<dense_layer<13, 11, weight_norm>>(options,
-                                                                                    1e-3);
+    testing::expect_gradients_match_in_both_modes<dense_layer<13, 11, weight_norm>>(options, 1e-3);
 }

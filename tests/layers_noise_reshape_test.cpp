@@ -189,12 +189,10 @@ BOOST_AUTO_TEST_CASE(gaussian_noise_reuses_its_noise_when_told)
 BOOST_AUTO_TEST_CASE(flatten_and_reshape_compute_their_output_shapes)
 {
     static_assert(std::is_same_v<flatten::bind<shape<3, 5, 7>>::output_shape, shape<105>>);
-    static_assert(std::is_same_v<reshape<5, 21>::bind<shape<3, 5, 7>>::output_shape,
-                                 shape<5, 21>>);
-    static_assert(std::is_same_v<reshape<7, 3, 5>::bind<shape<105>>::output_shape,
-                                 shape<7, 3, 5>>);
-    static_assert(std::is_same_v<global_average_pool::bind<shape<3, 5, 7>>::output_shape,
-                                 shape<3>>);
+    static_assert(std::is_same_v<reshape<5, 21>::bind<shape<3, 5, 7>>::output_shape, shape<5, 21>>);
+    static_assert(std::is_same_v<reshape<7, 3, 5>::bind<shape<105>>::output_shape, shape<7, 3, 5>>);
+    static_assert(
+        std::is_same_v<global_average_pool::bind<shape<3, 5, 7>>::output_shape, shape<3>>);
 }
 
 // The layer contract (nn/layer.hpp) asks describe() for the spec as written in code.
@@ -202,8 +200,7 @@ BOOST_AUTO_TEST_CASE(shape_layers_describe_themselves_as_written_in_code)
 {
     BOOST_TEST((flatten::bind<shape<3, 5, 7>>::describe()) == "flatten");
     BOOST_TEST((reshape<7, 3, 5>::bind<shape<105>>::describe()) == "reshape<7, 3, 5>");
-    BOOST_TEST((global_average_pool::bind<shape<3, 5, 7>>::describe()) ==
-               "global_average_pool");
+    BOOST_TEST((global_average_pool::bind<shape<3, 5, 7>>::describe()) == "global_average_pool");
 }
 
 // Row-major data of a batch is the same sequence of floats in every shape, so flatten and
@@ -289,15 +286,15 @@ BOOST_AUTO_TEST_CASE(noise_layers_backward_matches_finite_differences)
 {
     testing::gradient_options options;
     testing::expect_gradients_match_in_both_modes<dropout<0.5f>::bind<shape<3, 5, 7>>>(options,
-                                                                                      1e-3);
+                                                                                       1e-3);
     testing::expect_gradients_match_in_both_modes<dropout<0.2f>::bind<shape<13>>>(options, 1e-3);
     testing::expect_gradients_match_in_both_modes<gaussian_noise<0.3f>::bind<shape<3, 5, 7>>>(
         options, 1e-3);
     options.batch = 1;
     testing::expect_gradients_match_in_both_modes<dropout<0.5f>::bind<shape<3, 5, 7>>>(options,
-                                                                                      1e-3);
+                                                                                       1e-3);
     testing::expect_gradients_match_in_both_modes<gaussian_noise<0.5f>::bind<shape<13>>>(options,
-                                                                                        1e-3);
+                                                                                         1e-3);
 }
 
 BOOST_AUTO_TEST_CASE(shape_layers_backward_matches_finite_differences)
@@ -305,9 +302,9 @@ BOOST_AUTO_TEST_CASE(shape_layers_backward_matches_finite_differences)
     testing::gradient_options options;
     testing::expect_gradients_match_in_both_modes<flatten::bind<shape<3, 5, 7>>>(options, 1e-3);
     testing::expect_gradients_match_in_both_modes<reshape<5, 21>::bind<shape<3, 5, 7>>>(options,
-                                                                                       1e-3);
+                                                                                        1e-3);
     testing::expect_gradients_match_in_both_modes<reshape<3, 5, 7>::bind<shape<105>>>(options,
-                                                                                     1e-3);
+                                                                                      1e-3);
     // A mean over 35 values moves by 1/35 per input; three samples of 13 channels keep the
     // largest gradient (|w| / 35 for the largest of 39 normal weights) above 0.05 only, so
     // the pool is checked on a small area where it stays above the 0.1 floor.

@@ -25,16 +25,16 @@ namespace
 
     // Every shape-moving layer once, with batch norm's state; tanh rather than relu, so that
     // no kink lies inside a difference quotient of the whole network.
-    using image_net = network<input<3, 5, 7>, batch_norm<>, ssgan::tanh, flatten,
-                              dense<4, no_bias>, reshape<1, 2, 2>, global_average_pool>;
+    using image_net = network<input<3, 5, 7>, batch_norm<>, ssgan::tanh, flatten, dense<4, no_bias>,
+                              reshape<1, 2, 2>, global_average_pool>;
 
     // The MNIST discriminator of Salimans et al. 2016 (improved-GAN), all dense: Gaussian
     // noise on the input and on every hidden layer, weight-normalized dense layers.
     using mnist_discriminator =
         network<input<784>, gaussian_noise<0.3f>, dense<1000, weight_norm>, relu,
                 gaussian_noise<0.5f>, dense<500, weight_norm>, relu, gaussian_noise<0.5f>,
-                dense<250, weight_norm>, relu, gaussian_noise<0.5f>, dense<250, weight_norm>,
-                relu, gaussian_noise<0.5f>, dense<250, weight_norm>, relu, gaussian_noise<0.5f>,
+                dense<250, weight_norm>, relu, gaussian_noise<0.5f>, dense<250, weight_norm>, relu,
+                gaussian_noise<0.5f>, dense<250, weight_norm>, relu, gaussian_noise<0.5f>,
                 dense<10, weight_norm>>;
 
     // Its generator: batch-normalized dense layers without bias, softplus, and a
@@ -90,11 +90,11 @@ namespace
     difference_report compare_with_differences(Net& net, tensor<typename Net::input_shape>& in,
                                                const std::vector<float>& d_input, Loss loss)
     {
+        const testing::single_thread_scope one_thread;
         const std::vector<float> analytic = copy_of(std::as_const(net).gradients());
         constexpr double step = 1e-2;
-        auto error = [](double got, double expected) {
-            return std::abs(got - expected) / std::max(1.0, std::abs(expected));
-        };
+        auto error = [](double got, double expected)
+        { return std::abs(got - expected) / std::max(1.0, std::abs(expected)); };
 
         difference_report report;
         for (std::size_t i = 0; i < analytic.size(); ++i)
@@ -146,19 +146,18 @@ static_assert(std::is_same_v<mnist_discriminator::output_shape, shape<10>>);
 // 100 · 500 + 2 · 500 + 500 · 500 + 2 · 500 + (500 · 784 + 2 · 784)
 static_assert(mnist_generator::parameter_count == 695'568);
 static_assert(mnist_generator::state_count == 2'000);
-static_assert(std::is_same_v<gan_pair<mnist_generator, mnist_discriminator>::image_shape,
-                             shape<784>>);
-static_assert(std::is_same_v<gan_pair<mnist_generator, mnist_discriminator>::noise_shape,
-                             shape<100>>);
+static_assert(
+    std::is_same_v<gan_pair<mnist_generator, mnist_discriminator>::image_shape, shape<784>>);
+static_assert(
+    std::is_same_v<gan_pair<mnist_generator, mnist_discriminator>::noise_shape, shape<100>>);
 
 BOOST_AUTO_TEST_CASE(describe_layers_gives_spec_shapes_and_parameter_count_per_layer)
 {
-    const std::vector<std::string> expected{
-        "dense<5>: shape<6> -> shape<5>, 35 parameters",
-        "tanh: shape<5> -> shape<5>, 0 parameters",
-        "dense<4>: shape<5> -> shape<4>, 24 parameters",
-        "softplus: shape<4> -> shape<4>, 0 parameters",
-        "dense<3>: shape<4> -> shape<3>, 15 parameters"};
+    const std::vector<std::string> expected{"dense<5>: shape<6> -> shape<5>, 35 parameters",
+                                            "tanh: shape<5> -> shape<5>, 0 parameters",
+                                            "dense<4>: shape<5> -> shape<4>, 24 parameters",
+                                            "softplus: shape<4> -> shape<4>, 0 parameters",
+                                            "dense<3>: shape<4> -> shape<3>, 15 parameters"};
     BOOST_TEST(small_net::describe_layers() == expected, boost::test_tools::per_element());
 
     BOOST_TEST(mnist_discriminator::describe_layers()[1] ==
@@ -210,7 +209,8 @@ BOOST_AUTO_TEST_CASE(each_layers_parameters_start_where_the_previous_ones_end)
     const auto out = net.forward(in, ctx);
 
     const std::span<const float> p = net.parameters();
-    auto dense_layer = [&](const std::vector<double>& x, std::size_t offset, std::size_t units) {
+    auto dense_layer = [&](const std::vector<double>& x, std::size_t offset, std::size_t units)
+    {
         const std::size_t inputs = x.size();
         std::vector<double> y(units);
         for (std::size_t u = 0; u < units; ++u)
@@ -320,9 +320,9 @@ BOOST_AUTO_TEST_CASE(backward_from_the_output_matches_finite_differences)
     net.zero_gradients();
     net.backward(weights, ctx, d_input.view());
 
-    const auto report = compare_with_differences(net, in, copy_of(std::as_const(d_input).view()),
-                                                 [&] { return weighted_sum(net.forward(in, ctx),
-                                                                           weights); });
+    const auto report =
+        compare_with_differences(net, in, copy_of(std::as_const(d_input).view()),
+                                 [&] { return weighted_sum(net.forward(in, ctx), weights); });
     BOOST_TEST(report.parameter_error < 1e-3);
     BOOST_TEST(report.input_error < 1e-3);
     BOOST_TEST(report.largest_parameter_gradient > 0.1);
@@ -346,7 +346,8 @@ BOOST_AUTO_TEST_CASE(backward_from_an_intermediate_layer_matches_finite_differen
     net.backward_from<3>(weights, ctx, d_input.view());
 
     const auto report = compare_with_differences(net, in, copy_of(std::as_const(d_input).view()),
-                                                 [&] {
+                                                 [&]
+                                                 {
                                                      net.forward(in, ctx);
                                                      return weighted_sum(net.output<3>(), weights);
                                                  });
@@ -377,9 +378,9 @@ BOOST_AUTO_TEST_CASE(backward_with_batch_norm_and_shape_layers_matches_finite_di
     net.zero_gradients();
     net.backward(weights, ctx, d_input.view());
 
-    const auto report = compare_with_differences(net, in, copy_of(std::as_const(d_input).view()),
-                                                 [&] { return weighted_sum(net.forward(in, ctx),
-                                                                           weights); });
+    const auto report =
+        compare_with_differences(net, in, copy_of(std::as_const(d_input).view()),
+                                 [&] { return weighted_sum(net.forward(in, ctx), weights); });
     BOOST_TEST(report.parameter_error < 1e-3);
     BOOST_TEST(report.input_error < 1e-3);
     BOOST_TEST(report.largest_parameter_gradient > 0.1);
@@ -594,8 +595,8 @@ BOOST_AUTO_TEST_CASE(different_seeds_give_different_parameters_and_outputs)
 // in a batch of three and alone; the layers plan per batch size and must pick the right plan.
 BOOST_AUTO_TEST_CASE(forward_and_backward_work_at_batch_one_and_then_batch_three)
 {
-    using net_type = network<input<3, 5, 7>, batch_norm<>, leaky_relu<>, flatten, dense<6>,
-                             sigmoid, dense<2>>;
+    using net_type =
+        network<input<3, 5, 7>, batch_norm<>, leaky_relu<>, flatten, dense<6>, sigmoid, dense<2>>;
     net_type net;
     random_stream random(34);
     net.initialize(random);

@@ -2,7 +2,7 @@
 // while the discriminator takes 1 × 28 × 28 images (a reshape<1, 28, 28> is missing); the
 // message shows the generator's output shape, then the discriminator's input shape.
 // expect: SSGAN_SHAPE_MISMATCH.*generator_output_must_equal_discriminator_input
-// expect: generator_output_must_equal_discriminator_input, ssgan::shape<784>, ssgan::shape<1, 28, 28>
+// expect: equal_discriminator_input, ssgan::shape<784>, ssgan::shape<1, 28, 28>
 #include <ssgan/ssgan.hpp>
 
 using generator = ssgan::network<ssgan::input<100>, ssgan::dense<500>, ssgan::softplus,

@@ -122,16 +122,16 @@ namespace ssgan::testing
         std::fill(rig.gradients.begin(), rig.gradients.end(), 0.0f);
         rig.layer.backward(in, out, weights, d_in.view(), ctx);
 
-        auto loss = [&] {
+        auto loss = [&]
+        {
             rig.layer.forward(in, out.view(), ctx);
             double total = 0.0;
             for (std::size_t i = 0; i < out.size(); ++i)
                 total += static_cast<double>(out[i]) * weights[i];
             return total;
         };
-        auto error = [](double analytic, double expected) {
-            return std::abs(analytic - expected) / std::max(1.0, std::abs(expected));
-        };
+        auto error = [](double analytic, double expected)
+        { return std::abs(analytic - expected) / std::max(1.0, std::abs(expected)); };
 
         gradient_report report;
         const std::size_t input_stride = std::max<std::size_t>(1, in.size() / options.max_checks);
