@@ -1,16 +1,18 @@
-// ssgan: neural networks as types, trained on the CPU with oneDNN, Eigen and TBB.
-// This umbrella header is the one include a user needs.
+// ssgan: neural networks as types, trained on the CPU with oneDNN, Eigen and TBB, and the
+// semi-supervised GAN built on them. This umbrella header is the one include a user needs.
 #pragma once
 
 #include "core/aligned.hpp"
 #include "core/context.hpp"
 #include "core/diagnostics.hpp"
+#include "core/dnnl_runtime.hpp"
 #include "core/error.hpp"
 #include "core/init.hpp"
 #include "core/random.hpp"
 #include "core/shape.hpp"
 #include "core/tensor.hpp"
 #include "core/threading.hpp"
+#include "core/type_list.hpp"
 
 #include "layers/activation.hpp"
 #include "layers/batch_norm.hpp"
@@ -23,3 +25,37 @@
 #include "nn/gan_pair.hpp"
 #include "nn/layer.hpp"
 #include "nn/network.hpp"
+
+#include "loss/cross_entropy.hpp"
+#include "loss/feature_matching.hpp"
+#include "loss/huber.hpp"
+#include "loss/reconstruction.hpp"
+#include "loss/ssgan.hpp"
+
+#include "optim/adam.hpp"
+#include "optim/clip.hpp"
+#include "optim/ema.hpp"
+#include "optim/schedule.hpp"
+#include "optim/sgd.hpp"
+
+#include "data/dataset.hpp"
+#include "data/idx.hpp"
+#include "data/mnist.hpp"
+#include "data/pixel_range.hpp"
+#include "data/split.hpp"
+
+#include "io/atomic_file.hpp"
+#include "io/checkpoint.hpp"
+#include "io/gif.hpp"
+#include "io/image.hpp"
+#include "io/image_grid.hpp"
+#include "io/metrics.hpp"
+#include "io/network_io.hpp"
+#include "io/plot.hpp"
+#include "io/png.hpp"
+
+#include "gan/evaluate.hpp"
+#include "gan/mnist_models.hpp"
+#include "gan/session.hpp"
+#include "gan/settings.hpp"
+#include "gan/trainer.hpp"
