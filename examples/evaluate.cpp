@@ -176,8 +176,10 @@ int main(int argc, char** argv)
         const std::string model = reader.text("model");
         if (model == ssgan::gan::mnist_improved::name)
             return evaluate<ssgan::gan::mnist_improved>(flags, checkpoint, reader);
+        if (model == ssgan::gan::mnist_seed::name)
+            return evaluate<ssgan::gan::mnist_seed>(flags, checkpoint, reader);
         throw ssgan::checkpoint_error("checkpoint " + checkpoint.string() + ": model \"" + model +
-                                      "\" is not one this program knows (improved)");
+                                      "\" is not one this program knows (improved, seed)");
     }
     catch (const std::exception& failure)
     {

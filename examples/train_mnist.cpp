@@ -110,17 +110,18 @@ int main(int argc, char** argv)
 {
     tool::training_flags flags;
     flags.model = model_argument(argc, argv);
-    if (flags.model == "improved")
-        flags.settings = ssgan::gan::mnist_improved::defaults();
+    flags.settings = flags.model == "seed" ? ssgan::gan::mnist_seed::defaults()
+                                           : ssgan::gan::mnist_improved::defaults();
 
     CLI::App app{"Semi-supervised GAN on MNIST: a 10-class classifier that learns from a few "
                  "labels and every unlabeled image (Salimans et al. 2016)."};
     flags.dataset = "mnist";
     app.add_option("--model", flags.model,
                    "improved: weight-normalized dense networks with feature matching "
-                   "(Salimans et al.)")
+                   "(Salimans et al.); seed: the convolutional design of SSGAN-Tensorflow "
+                   "(K + 1 classes, non-saturating loss)")
         ->capture_default_str()
-        ->check(CLI::IsMember({"improved"}));
+        ->check(CLI::IsMember({"improved", "seed"}));
     app.add_option("--dataset", flags.dataset, "mnist or fashion_mnist")
         ->capture_default_str()
         ->check(CLI::IsMember({"mnist", "fashion_mnist"}));
@@ -131,6 +132,8 @@ int main(int argc, char** argv)
     {
         ssgan::set_threads(flags.threads);
         tool::install_stop_handlers();
+        if (flags.model == "seed")
+            return train<ssgan::gan::mnist_seed>(flags);
         return train<ssgan::gan::mnist_improved>(flags);
     }
     catch (const ssgan::divergence_error& failure)

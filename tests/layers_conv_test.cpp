@@ -48,14 +48,13 @@ namespace
     static_assert(std::is_same_v<output_of<conv2d<4, kernel<3>>, shape<3, 5, 7>>, shape<4, 5, 7>>);
     static_assert(std::is_same_v<output_of<conv2d<4, kernel<1>>, shape<3, 6, 6>>, shape<4, 6, 6>>);
     // SAME pads a kernel larger than the input; it always fits.
-    static_assert(std::is_same_v<output_of<conv2d<4, kernel<7>, stride<2>>, shape<1, 3, 3>>,
-                                 shape<4, 2, 2>>);
+    static_assert(
+        std::is_same_v<output_of<conv2d<4, kernel<7>, stride<2>>, shape<1, 3, 3>>, shape<4, 2, 2>>);
     // Options in any order after the kernel.
     static_assert(
-        std::is_same_v<output_of<conv2d<8, kernel<3>, no_bias, padding::valid, stride<2>>,
-                                 shape<3, 8, 7>>,
-                       output_of<conv2d<8, kernel<3>, stride<2>, padding::valid, no_bias>,
-                                 shape<3, 8, 7>>>);
+        std::is_same_v<
+            output_of<conv2d<8, kernel<3>, no_bias, padding::valid, stride<2>>, shape<3, 8, 7>>,
+            output_of<conv2d<8, kernel<3>, stride<2>, padding::valid, no_bias>, shape<3, 8, 7>>>);
     // Parameters: weights OIHW, then scales with weight norm, then biases unless no_bias.
     static_assert(conv2d<5, kernel<3, 2>>::bind<shape<3, 6, 6>>::parameter_count == 5 * 3 * 6 + 5);
     static_assert(conv2d<5, kernel<3>, no_bias>::bind<shape<3, 6, 6>>::parameter_count ==
@@ -82,7 +81,10 @@ namespace
         return {out, total / 2};
     }
 
-    axis tf_valid(std::size_t in, std::size_t k, std::size_t s) { return {(in - k) / s + 1, 0}; }
+    axis tf_valid(std::size_t in, std::size_t k, std::size_t s)
+    {
+        return {(in - k) / s + 1, 0};
+    }
 
     axis tf_explicit(std::size_t in, std::size_t k, std::size_t s, std::size_t p)
     {
@@ -110,13 +112,14 @@ namespace
                             for (std::size_t i = 0; i < g.kernel_height; ++i)
                                 for (std::size_t j = 0; j < g.kernel_width; ++j)
                                 {
-                                    const auto h = static_cast<std::ptrdiff_t>(y * g.stride_height +
-                                                                               i) -
-                                                   g.rows.before;
-                                    const auto w = static_cast<std::ptrdiff_t>(x * g.stride_width +
-                                                                               j) -
-                                                   g.columns.before;
-                                    if (h < 0 || w < 0 || h >= static_cast<std::ptrdiff_t>(g.height) ||
+                                    const auto h =
+                                        static_cast<std::ptrdiff_t>(y * g.stride_height + i) -
+                                        g.rows.before;
+                                    const auto w =
+                                        static_cast<std::ptrdiff_t>(x * g.stride_width + j) -
+                                        g.columns.before;
+                                    if (h < 0 || w < 0 ||
+                                        h >= static_cast<std::ptrdiff_t>(g.height) ||
                                         w >= static_cast<std::ptrdiff_t>(g.width))
                                         continue;
                                     const std::size_t in_index =
@@ -150,11 +153,13 @@ namespace
             r.out[i] = bias == nullptr ? 0.0 : bias[o];
             r.d_bias[o] += d_out[i];
         }
-        for_each_tap(g, batch, [&](std::size_t x, std::size_t y, std::size_t w) {
-            r.out[y] += static_cast<double>(in[x]) * weights[w];
-            r.d_in[x] += static_cast<double>(d_out[y]) * weights[w];
-            r.d_weights[w] += static_cast<double>(d_out[y]) * in[x];
-        });
+        for_each_tap(g, batch,
+                     [&](std::size_t x, std::size_t y, std::size_t w)
+                     {
+                         r.out[y] += static_cast<double>(in[x]) * weights[w];
+                         r.d_in[x] += static_cast<double>(d_out[y]) * weights[w];
+                         r.d_weights[w] += static_cast<double>(d_out[y]) * in[x];
+                     });
         return r;
     }
 
@@ -165,8 +170,9 @@ namespace
         std::vector<float> weights(values.begin(), values.begin() + Layer::weight_count);
         if constexpr (Layer::normalized)
         {
-            const std::size_t fan = Layer::weights_per_filter;
-            for (std::size_t o = 0; o < Layer::weight_count / fan; ++o)
+            const std::size_t filters = Layer::output_shape::extents[0];
+            const std::size_t fan = Layer::weight_count / filters;
+            for (std::size_t o = 0; o < filters; ++o)
             {
                 double squares = 0.0;
                 for (std::size_t i = 0; i < fan; ++i)
@@ -197,8 +203,8 @@ namespace
         for (std::size_t i = 0; i < jitter.size(); ++i)
             rig.values[i] += jitter[i];
         const std::vector<float> weights = effective_weights<layer_type>(rig.values);
-        const float* bias = layer_type::biased ? rig.values.data() + rig.values.size() - g.filters
-                                               : nullptr;
+        const float* bias =
+            layer_type::biased ? rig.values.data() + rig.values.size() - g.filters : nullptr;
 
         for (std::size_t batch : batches)
         {
@@ -330,8 +336,8 @@ BOOST_AUTO_TEST_CASE(conv2d_backward_matches_finite_differences)
 {
     testing::gradient_options options;
     options.batch = 2;
-    testing::expect_gradients_match<conv2d<4, kernel<3>, stride<2>>::bind<shape<3, 7, 6>>>(
-        options, 1e-2);
+    testing::expect_gradients_match<conv2d<4, kernel<3>, stride<2>>::bind<shape<3, 7, 6>>>(options,
+                                                                                           1e-2);
     testing::expect_gradients_match<
         conv2d<3, kernel<2, 3>, padding::valid, no_bias>::bind<shape<2, 5, 6>>>(options, 1e-2);
     testing::expect_gradients_match<
@@ -346,8 +352,8 @@ BOOST_AUTO_TEST_CASE(conv2d_weight_norm_backward_matches_finite_differences_in_b
     testing::expect_gradients_match_in_both_modes<
         conv2d<4, kernel<3>, stride<2>, weight_norm>::bind<shape<3, 7, 6>>>(options, 1e-2);
     testing::expect_gradients_match_in_both_modes<
-        conv2d<3, kernel<3>, padding::valid, weight_norm_without_data_init, no_bias>::bind<
-            shape<2, 6, 5>>>(options, 1e-2);
+        conv2d<3, kernel<3>, padding::valid, weight_norm_without_data_init,
+               no_bias>::bind<shape<2, 6, 5>>>(options, 1e-2);
 }
 
 // -------------------------------------------------------------------------------------------
@@ -375,12 +381,48 @@ BOOST_AUTO_TEST_CASE(conv2d_without_parameter_gradients_leaves_them_and_still_gi
                             [](float value) { return std::isnan(value); }));
 }
 
+// oneDNN 2.6 takes the stored layouts as they are, so layers never copy weights there; this
+// is the copy a layer makes where another version or processor prefers another layout.
+BOOST_AUTO_TEST_CASE(weights_wanted_in_another_layout_are_copied_there_and_gradients_back)
+{
+    using namespace dnnl_compat;
+    auto& engine = dnnl_runtime::get().engine();
+    auto& stream = dnnl_runtime::get().stream();
+    const dnnl::memory::dims dims{4, 3, 2, 2}; // O, I, KH, KW
+    std::vector<float> stored(48), gradients(48, -1.0f);
+    for (std::size_t i = 0; i < stored.size(); ++i)
+        stored[i] = static_cast<float>(i);
+    dnnl::memory stored_memory(plain_desc(dims, tag::oihw), engine, stored.data());
+    dnnl::memory gradient_memory(plain_desc(dims, tag::oihw), engine, gradients.data());
+    const auto wanted = plain_desc(dims, tag::iohw);
+
+    detail::weights_copy weights = detail::adapt_weights(stored_memory, wanted, false);
+    BOOST_TEST_REQUIRE(weights.needed);
+    weights.run(stream);
+    stream.wait();
+    const auto* copied = static_cast<const float*>(weights.memory.get_data_handle());
+    for (std::size_t o = 0; o < 4; ++o)
+        for (std::size_t c = 0; c < 3; ++c)
+            for (std::size_t k = 0; k < 4; ++k)
+                BOOST_TEST(copied[(c * 4 + o) * 4 + k] == stored[(o * 3 + c) * 4 + k]);
+
+    detail::weights_copy back = detail::adapt_weights(gradient_memory, wanted, true);
+    BOOST_TEST_REQUIRE(back.needed);
+    std::copy_n(copied, 48, static_cast<float*>(back.memory.get_data_handle()));
+    back.run(stream);
+    stream.wait();
+    BOOST_TEST(gradients == stored, boost::test_tools::per_element());
+
+    BOOST_TEST(!detail::adapt_weights(stored_memory, stored_memory.get_desc(), false).needed);
+}
+
 BOOST_AUTO_TEST_CASE(conv2d_describes_itself_as_written_with_its_defaults)
 {
     BOOST_TEST((conv2d<32, kernel<5>, stride<2>, weight_norm>::describe()) ==
                "conv2d<32, kernel<5>, stride<2>, padding::same, weight_norm>");
-    BOOST_TEST((conv2d<8, kernel<3, 1>, padding::explicit_<1>, init::glorot, no_bias>::describe()) ==
-               "conv2d<8, kernel<3, 1>, stride<1>, padding::explicit_<1>, init::glorot, no_bias>");
+    BOOST_TEST(
+        (conv2d<8, kernel<3, 1>, padding::explicit_<1>, init::glorot, no_bias>::describe()) ==
+        "conv2d<8, kernel<3, 1>, stride<1>, padding::explicit_<1>, init::glorot, no_bias>");
 }
 
 BOOST_AUTO_TEST_CASE(conv2d_he_initialization_scales_by_the_fan_in)
@@ -453,17 +495,15 @@ namespace
 
     // Salimans et al. 2016, CIFAR-10: 3 × 3 convolutions with weight norm, 96 then 192
     // channels, SAME and VALID, then 1 × 1 (network in network) and global average pooling.
-    using cifar_discriminator =
-        network<input<3, 32, 32>, dropout<0.2f>, conv2d<96, kernel<3>, weight_norm>, leaky_relu<>,
-                conv2d<96, kernel<3>, weight_norm>, leaky_relu<>,
-                conv2d<96, kernel<3>, stride<2>, weight_norm>, leaky_relu<>, dropout<0.5f>,
-                conv2d<192, kernel<3>, weight_norm>, leaky_relu<>,
-                conv2d<192, kernel<3>, weight_norm>, leaky_relu<>,
-                conv2d<192, kernel<3>, stride<2>, weight_norm>, leaky_relu<>, dropout<0.5f>,
-                conv2d<192, kernel<3>, padding::valid, weight_norm>, leaky_relu<>,
-                conv2d<192, kernel<1>, weight_norm>, leaky_relu<>,
-                conv2d<192, kernel<1>, weight_norm>, leaky_relu<>, global_average_pool,
-                dense<10, weight_norm>>;
+    using cifar_discriminator = network<
+        input<3, 32, 32>, dropout<0.2f>, conv2d<96, kernel<3>, weight_norm>, leaky_relu<>,
+        conv2d<96, kernel<3>, weight_norm>, leaky_relu<>,
+        conv2d<96, kernel<3>, stride<2>, weight_norm>, leaky_relu<>, dropout<0.5f>,
+        conv2d<192, kernel<3>, weight_norm>, leaky_relu<>, conv2d<192, kernel<3>, weight_norm>,
+        leaky_relu<>, conv2d<192, kernel<3>, stride<2>, weight_norm>, leaky_relu<>, dropout<0.5f>,
+        conv2d<192, kernel<3>, padding::valid, weight_norm>, leaky_relu<>,
+        conv2d<192, kernel<1>, weight_norm>, leaky_relu<>, conv2d<192, kernel<1>, weight_norm>,
+        leaky_relu<>, global_average_pool, dense<10, weight_norm>>;
 
     static_assert(std::is_same_v<mnist_discriminator::output_shape_of<4>, shape<128, 4, 4>>);
     static_assert(std::is_same_v<cifar_discriminator::output_shape_of<7>, shape<96, 16, 16>>);

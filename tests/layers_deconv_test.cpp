@@ -25,22 +25,22 @@ namespace
     using output_of = typename Spec::template bind<In>::output_shape;
 
     // VALID: (n - 1)·s + k.
-    static_assert(
-        std::is_same_v<output_of<deconv2d<25, kernel<3>, stride<2>, padding::valid>, shape<4, 2, 2>>,
-                       shape<25, 5, 5>>);
     static_assert(std::is_same_v<
-                  output_of<deconv2d<3, kernel<4, 3>, stride<3, 2>, padding::valid>, shape<2, 2, 3>>,
-                  shape<3, 7, 7>>);
+                  output_of<deconv2d<25, kernel<3>, stride<2>, padding::valid>, shape<4, 2, 2>>,
+                  shape<25, 5, 5>>);
+    static_assert(std::is_same_v<output_of<deconv2d<3, kernel<4, 3>, stride<3, 2>, padding::valid>,
+                                           shape<2, 2, 3>>,
+                                 shape<3, 7, 7>>);
     // SAME: n·s, whatever the kernel.
     static_assert(std::is_same_v<output_of<deconv2d<256, kernel<5>, stride<2>>, shape<512, 4, 4>>,
                                  shape<256, 8, 8>>);
     static_assert(std::is_same_v<output_of<deconv2d<3, kernel<2>, stride<3>>, shape<2, 3, 2>>,
                                  shape<3, 9, 6>>);
     // explicit_<P>: (n - 1)·s + k - 2P.
-    static_assert(std::is_same_v<
-                  output_of<deconv2d<2, kernel<4, 3>, stride<3, 2>, padding::explicit_<1>>,
-                            shape<3, 3, 4>>,
-                  shape<2, 8, 7>>);
+    static_assert(
+        std::is_same_v<output_of<deconv2d<2, kernel<4, 3>, stride<3, 2>, padding::explicit_<1>>,
+                                 shape<3, 3, 4>>,
+                       shape<2, 8, 7>>);
     // output_size: any size the matching conv2d maps back to the input.
     static_assert(std::is_same_v<output_of<deconv2d<1, kernel<5>, stride<2>, output_size<27, 28>>,
                                            shape<8, 14, 14>>,
@@ -63,18 +63,19 @@ namespace
                               shape<1, 7, 5>>);
     static_assert(round_trips<conv2d<1, kernel<3>, stride<2>, padding::valid>,
                               deconv2d<1, kernel<3>, stride<2>, padding::valid>, shape<1, 4, 3>>);
-    static_assert(round_trips<conv2d<1, kernel<4>, stride<3>, padding::explicit_<1>>,
-                              deconv2d<1, kernel<4>, stride<3>, padding::explicit_<1>>,
-                              shape<1, 5, 2>>);
+    static_assert(
+        round_trips<conv2d<1, kernel<4>, stride<3>, padding::explicit_<1>>,
+                    deconv2d<1, kernel<4>, stride<3>, padding::explicit_<1>>, shape<1, 5, 2>>);
     static_assert(round_trips<conv2d<1, kernel<3>, stride<2>, padding::valid>,
                               deconv2d<1, kernel<3>, stride<2>, padding::valid, output_size<6, 8>>,
                               shape<1, 2, 3>>);
 
-    // Weights: Filters × C × KH × KW, one block per output channel.
+    // Parameters: weights C × Filters × KH × KW, then scales with weight norm, then biases.
     static_assert(deconv2d<5, kernel<3, 2>>::bind<shape<3, 6, 6>>::parameter_count ==
-                  5 * 3 * 6 + 5);
-    static_assert(deconv2d<5, kernel<3>, weight_norm, no_bias>::bind<shape<3, 6, 6>>::
-                      weights_per_filter == 3 * 9);
+                  3 * 5 * 6 + 5);
+    static_assert(
+        deconv2d<5, kernel<3>, weight_norm, no_bias>::bind<shape<3, 6, 6>>::parameter_count ==
+        3 * 5 * 9 + 5);
 
     // ---------------------------------------------------------------------------------------
     // The reference: direct loops in double precision
@@ -114,7 +115,7 @@ namespace
     };
 
     // Calls visit(input index, output index, weight index) for every product the transposed
-    // convolution sums: out[n, o, y·s + i - top, x·s + j - left] += in[n, c, y, x] · w[o, c, i, j].
+    // convolution sums: out[n, o, y·s + i - top, x·s + j - left] += in[n, c, y, x] · w[c, o, i, j].
     template <class Visit>
     void for_each_tap(const geometry& g, std::size_t batch, Visit&& visit)
     {
@@ -128,12 +129,12 @@ namespace
                             for (std::size_t i = 0; i < g.kernel_height; ++i)
                                 for (std::size_t j = 0; j < g.kernel_width; ++j)
                                 {
-                                    const auto h = static_cast<std::ptrdiff_t>(y * g.stride_height +
-                                                                               i) -
-                                                   g.rows.before;
-                                    const auto w = static_cast<std::ptrdiff_t>(x * g.stride_width +
-                                                                               j) -
-                                                   g.columns.before;
+                                    const auto h =
+                                        static_cast<std::ptrdiff_t>(y * g.stride_height + i) -
+                                        g.rows.before;
+                                    const auto w =
+                                        static_cast<std::ptrdiff_t>(x * g.stride_width + j) -
+                                        g.columns.before;
                                     if (h < 0 || w < 0 || h >= out_h || w >= out_w)
                                         continue;
                                     const std::size_t in_index =
@@ -144,7 +145,7 @@ namespace
                                             static_cast<std::size_t>(out_w) +
                                         static_cast<std::size_t>(w);
                                     const std::size_t weight_index =
-                                        ((o * g.channels + c) * g.kernel_height + i) *
+                                        ((c * g.filters + o) * g.kernel_height + i) *
                                             g.kernel_width +
                                         j;
                                     visit(in_index, out_index, weight_index);
@@ -170,29 +171,42 @@ namespace
             r.out[i] = bias == nullptr ? 0.0 : bias[o];
             r.d_bias[o] += d_out[i];
         }
-        for_each_tap(g, batch, [&](std::size_t x, std::size_t y, std::size_t w) {
-            r.out[y] += static_cast<double>(in[x]) * weights[w];
-            r.d_in[x] += static_cast<double>(d_out[y]) * weights[w];
-            r.d_weights[w] += static_cast<double>(d_out[y]) * in[x];
-        });
+        for_each_tap(g, batch,
+                     [&](std::size_t x, std::size_t y, std::size_t w)
+                     {
+                         r.out[y] += static_cast<double>(in[x]) * weights[w];
+                         r.d_in[x] += static_cast<double>(d_out[y]) * weights[w];
+                         r.d_weights[w] += static_cast<double>(d_out[y]) * in[x];
+                     });
         return r;
     }
 
+    // The weights the layer convolves with: v itself, or g · v / ‖v‖ per output channel o,
+    // whose weights lie at ((c · filters + o) · KH + i) · KW + j.
     template <class Layer>
     std::vector<float> effective_weights(const std::vector<float>& values)
     {
         std::vector<float> weights(values.begin(), values.begin() + Layer::weight_count);
         if constexpr (Layer::normalized)
         {
-            const std::size_t fan = Layer::weights_per_filter;
-            for (std::size_t o = 0; o < Layer::weight_count / fan; ++o)
+            const std::size_t filters = Layer::output_shape::extents[0];
+            const std::size_t taps = Layer::weight_count / filters / Layer::in_channels;
+            for (std::size_t o = 0; o < filters; ++o)
             {
                 double squares = 0.0;
-                for (std::size_t i = 0; i < fan; ++i)
-                    squares += static_cast<double>(weights[o * fan + i]) * weights[o * fan + i];
+                for (std::size_t c = 0; c < Layer::in_channels; ++c)
+                    for (std::size_t k = 0; k < taps; ++k)
+                    {
+                        const double value = weights[(c * filters + o) * taps + k];
+                        squares += value * value;
+                    }
                 const double factor = values[Layer::weight_count + o] / std::sqrt(squares);
-                for (std::size_t i = 0; i < fan; ++i)
-                    weights[o * fan + i] = static_cast<float>(weights[o * fan + i] * factor);
+                for (std::size_t c = 0; c < Layer::in_channels; ++c)
+                    for (std::size_t k = 0; k < taps; ++k)
+                    {
+                        float& value = weights[(c * filters + o) * taps + k];
+                        value = static_cast<float>(value * factor);
+                    }
             }
         }
         return weights;
@@ -216,8 +230,8 @@ namespace
         for (std::size_t i = 0; i < jitter.size(); ++i)
             rig.values[i] += jitter[i];
         const std::vector<float> weights = effective_weights<layer_type>(rig.values);
-        const float* bias = layer_type::biased ? rig.values.data() + rig.values.size() - g.filters
-                                               : nullptr;
+        const float* bias =
+            layer_type::biased ? rig.values.data() + rig.values.size() - g.filters : nullptr;
 
         for (std::size_t batch : batches)
         {
@@ -325,23 +339,23 @@ BOOST_AUTO_TEST_CASE(deconv2d_explicit_padding_with_rectangular_kernel_matches_r
 BOOST_AUTO_TEST_CASE(deconv2d_requested_output_past_the_last_tap_matches_reference_loops)
 {
     // VALID gives 5 × 7; 6 × 8 also maps back to 2 × 3, its last row and column bias only.
-    expect_matches_reference<
-        deconv2d<4, kernel<3>, stride<2>, padding::valid, output_size<6, 8>>, shape<2, 2, 3>>(
+    expect_matches_reference<deconv2d<4, kernel<3>, stride<2>, padding::valid, output_size<6, 8>>,
+                             shape<2, 2, 3>>(
         {2, 2, 3, 4, 3, 3, 2, 2, transposed_valid(2, 3, 2, 6), transposed_valid(3, 3, 2, 8)},
         {3, 1});
 }
 
 BOOST_AUTO_TEST_CASE(deconv2d_requested_odd_output_under_same_padding_matches_reference_loops)
 {
-    expect_matches_reference<
-        deconv2d<3, kernel<5>, stride<2>, padding::same, output_size<7, 5>>, shape<2, 4, 3>>(
+    expect_matches_reference<deconv2d<3, kernel<5>, stride<2>, padding::same, output_size<7, 5>>,
+                             shape<2, 4, 3>>(
         {2, 4, 3, 3, 5, 5, 2, 2, transposed_same(4, 5, 2, 7), transposed_same(3, 5, 2, 5)}, {3});
 }
 
 BOOST_AUTO_TEST_CASE(deconv2d_weight_norm_forward_and_backward_data_match_reference_loops)
 {
-    expect_matches_reference<
-        deconv2d<3, kernel<5>, stride<2>, weight_norm_without_data_init>, shape<4, 3, 2>>(
+    expect_matches_reference<deconv2d<3, kernel<5>, stride<2>, weight_norm_without_data_init>,
+                             shape<4, 3, 2>>(
         {4, 3, 2, 3, 5, 5, 2, 2, transposed_same(3, 5, 2), transposed_same(2, 5, 2)}, {3, 1});
 }
 
@@ -354,8 +368,8 @@ BOOST_AUTO_TEST_CASE(deconv2d_backward_matches_finite_differences)
     options.batch = 2;
     testing::expect_gradients_match<
         deconv2d<3, kernel<3>, stride<2>, padding::valid>::bind<shape<4, 3, 2>>>(options, 1e-2);
-    testing::expect_gradients_match<deconv2d<2, kernel<5>, stride<2>, no_bias>::bind<shape<3, 2, 3>>>(
-        options, 1e-2);
+    testing::expect_gradients_match<
+        deconv2d<2, kernel<5>, stride<2>, no_bias>::bind<shape<3, 2, 3>>>(options, 1e-2);
     testing::expect_gradients_match<
         deconv2d<3, kernel<3>, stride<2>, padding::valid, output_size<6>>::bind<shape<2, 2, 2>>>(
         options, 1e-2);
@@ -379,8 +393,9 @@ BOOST_AUTO_TEST_CASE(deconv2d_describes_itself_as_written_with_its_defaults)
 {
     BOOST_TEST((deconv2d<3, kernel<5>, stride<2>, weight_norm>::describe()) ==
                "deconv2d<3, kernel<5>, stride<2>, padding::same, weight_norm>");
-    BOOST_TEST((deconv2d<1, kernel<6>, stride<2>, padding::valid, output_size<29, 28>>::describe()) ==
-               "deconv2d<1, kernel<6>, stride<2>, padding::valid, output_size<29, 28>>");
+    BOOST_TEST(
+        (deconv2d<1, kernel<6>, stride<2>, padding::valid, output_size<29, 28>>::describe()) ==
+        "deconv2d<1, kernel<6>, stride<2>, padding::valid, output_size<29, 28>>");
 }
 
 BOOST_AUTO_TEST_CASE(deconv2d_weight_norm_data_init_standardizes_each_output_channel)
@@ -415,8 +430,8 @@ namespace
     using mnist_generator =
         network<input<100>, reshape<100, 1, 1>, deconv2d<100, kernel<2>, padding::valid>,
                 batch_norm<>, relu, deconv2d<25, kernel<3>, stride<2>, padding::valid>,
-                batch_norm<>, relu, deconv2d<6, kernel<4>, stride<2>, padding::valid>,
-                batch_norm<>, relu, deconv2d<1, kernel<6>, stride<2>, padding::valid>, sigmoid>;
+                batch_norm<>, relu, deconv2d<6, kernel<4>, stride<2>, padding::valid>, batch_norm<>,
+                relu, deconv2d<1, kernel<6>, stride<2>, padding::valid>, sigmoid>;
 
     static_assert(std::is_same_v<mnist_generator::output_shape_of<1>, shape<100, 2, 2>>);
     static_assert(std::is_same_v<mnist_generator::output_shape_of<4>, shape<25, 5, 5>>);

@@ -282,35 +282,33 @@ BOOST_AUTO_TEST_CASE(global_average_pool_matches_a_reference_loop_on_awkward_sha
 // rounding (about 1e-5); a mask applied in forward but not in backward, a missing 1 / (1 - rate)
 // or a missing 1 / area errs by 0.3 or more.
 
+namespace
+{
+    template <class Layer>
+    void expect_gradients_match(std::size_t batch)
+    {
+        testing::gradient_options options;
+        options.batch = batch;
+        testing::expect_gradients_match_in_both_modes<Layer>(options, 1e-3);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(noise_layers_backward_matches_finite_differences)
 {
-    testing::gradient_options options;
-    testing::expect_gradients_match_in_both_modes<dropout<0.5f>::bind<shape<3, 5, 7>>>(options,
-                                                                                       1e-3);
-    testing::expect_gradients_match_in_both_modes<dropout<0.2f>::bind<shape<13>>>(options, 1e-3);
-    testing::expect_gradients_match_in_both_modes<gaussian_noise<0.3f>::bind<shape<3, 5, 7>>>(
-        options, 1e-3);
-    options.batch = 1;
-    testing::expect_gradients_match_in_both_modes<dropout<0.5f>::bind<shape<3, 5, 7>>>(options,
-                                                                                       1e-3);
-    testing::expect_gradients_match_in_both_modes<gaussian_noise<0.5f>::bind<shape<13>>>(options,
-                                                                                         1e-3);
+    expect_gradients_match<dropout<0.5f>::bind<shape<3, 5, 7>>>(3);
+    expect_gradients_match<dropout<0.5f>::bind<shape<3, 5, 7>>>(1);
+    expect_gradients_match<dropout<0.2f>::bind<shape<13>>>(3);
+    expect_gradients_match<gaussian_noise<0.3f>::bind<shape<3, 5, 7>>>(3);
+    expect_gradients_match<gaussian_noise<0.5f>::bind<shape<13>>>(1);
 }
 
 BOOST_AUTO_TEST_CASE(shape_layers_backward_matches_finite_differences)
 {
-    testing::gradient_options options;
-    testing::expect_gradients_match_in_both_modes<flatten::bind<shape<3, 5, 7>>>(options, 1e-3);
-    testing::expect_gradients_match_in_both_modes<reshape<5, 21>::bind<shape<3, 5, 7>>>(options,
-                                                                                        1e-3);
-    testing::expect_gradients_match_in_both_modes<reshape<3, 5, 7>::bind<shape<105>>>(options,
-                                                                                      1e-3);
-    // A mean over 35 values moves by 1/35 per input; three samples of 13 channels keep the
-    // largest gradient (|w| / 35 for the largest of 39 normal weights) above 0.05 only, so
-    // the pool is checked on a small area where it stays above the 0.1 floor.
-    testing::expect_gradients_match_in_both_modes<global_average_pool::bind<shape<3, 2, 2>>>(
-        options, 1e-3);
-    options.batch = 1;
-    testing::expect_gradients_match_in_both_modes<global_average_pool::bind<shape<4, 1, 3>>>(
-        options, 1e-3);
+    expect_gradients_match<flatten::bind<shape<3, 5, 7>>>(3);
+    expect_gradients_match<reshape<5, 21>::bind<shape<3, 5, 7>>>(3);
+    expect_gradients_match<reshape<3, 5, 7>::bind<shape<105>>>(1);
+    // The pool hands w / area to each input: over 2 × 2 and 1 × 3 the largest input gradient
+    // stays above the checker's floor of 0.1 (over 5 × 7 it would be about 0.07).
+    expect_gradients_match<global_average_pool::bind<shape<3, 2, 2>>>(3);
+    expect_gradients_match<global_average_pool::bind<shape<4, 1, 3>>>(1);
 }

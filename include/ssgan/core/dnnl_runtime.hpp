@@ -130,6 +130,14 @@ namespace ssgan
             dnnl::memory::dims padding_after;
         };
 
+        // A copy between two layouts of one tensor (the same call in 2.x and 3.x).
+        inline dnnl::reorder::primitive_desc reorder_between(const dnnl::memory::desc& from,
+                                                             const dnnl::memory::desc& to)
+        {
+            auto& engine = dnnl_runtime::get().engine();
+            return dnnl::reorder::primitive_desc(engine, from, engine, to);
+        }
+
 #if DNNL_VERSION_MAJOR >= 3
         template <class Primitive>
         typename Primitive::primitive_desc strided_forward(

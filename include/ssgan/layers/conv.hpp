@@ -5,7 +5,7 @@
 // / s⌋ + 1. Stride, padding and the options of dense (an initializer, `no_bias`, `weight_norm`,
 // `weight_norm_without_data_init`) may come in any order after the kernel; the defaults are
 // stride<1>, padding::same and init::he. Parameters: the weights, Filters × C × KH × KW
-// row-major (OIHW, whatever layout oneDNN runs), then the weight-norm scales, then the biases.
+// row-major (OIHW, whatever layout oneDNN runs on), then the weight-norm scales, then biases.
 #pragma once
 
 #include "../core/aligned.hpp"
@@ -22,6 +22,7 @@
 #include <string>
 #include <type_traits>
 #include <unordered_map>
+#include <vector>
 
 namespace ssgan
 {
@@ -336,63 +337,79 @@ namespace ssgan
                 settings::filters * settings::kernel_height * settings::kernel_width;
         };
 
-        // Weight normalization per output channel (Salimans & Kingma 2016) for weights stored
-        // one output channel after another, `fan` floats each: w = g · v / ‖v‖.
+        // Where each weight lives: index ((outer · filters + o) · inner + k) for output channel
+        // o. A convolution stores O × I × KH × KW (outer 1, inner I·KH·KW); a transposed one
+        // I × O × KH × KW (outer I, inner KH·KW).
+        struct weight_layout
+        {
+            std::size_t outer;
+            std::size_t filters;
+            std::size_t inner;
+        };
+
+        // Weight normalization per output channel (Salimans & Kingma 2016): w = g · v / ‖v‖,
+        // the norm over all the weights of one output channel.
         class channel_weight_norm
         {
         public:
-            void resize(std::size_t channels, std::size_t fan)
+            void resize(weight_layout layout)
             {
-                channels_ = channels;
-                fan_ = fan;
-                norms_.assign(channels, 0.0f);
+                layout_ = layout;
+                norms_.assign(layout.filters, 0.0f);
+                sums_.assign(layout.filters, 0.0);
             }
 
             // w from v and g; keeps ‖v‖ for the backward pass.
             void apply(const float* v, const float* g, float* w)
             {
-                for (std::size_t c = 0; c < channels_; ++c)
-                {
-                    const float* row = v + c * fan_;
-                    double squares = 0.0;
-                    for (std::size_t i = 0; i < fan_; ++i)
-                        squares += static_cast<double>(row[i]) * row[i];
-                    norms_[c] = static_cast<float>(std::sqrt(squares + weight_norm_epsilon));
-                    const float factor = g[c] / norms_[c];
-                    for (std::size_t i = 0; i < fan_; ++i)
-                        w[c * fan_ + i] = row[i] * factor;
-                }
+                std::fill(sums_.begin(), sums_.end(), 0.0);
+                visit([&](std::size_t o, std::size_t index)
+                      { sums_[o] += static_cast<double>(v[index]) * v[index]; });
+                for (std::size_t o = 0; o < layout_.filters; ++o)
+                    norms_[o] = static_cast<float>(std::sqrt(sums_[o] + weight_norm_epsilon));
+                visit([&](std::size_t o, std::size_t index)
+                      { w[index] = v[index] * (g[o] / norms_[o]); });
             }
 
             // With G = dL/dw: dL/dg += G·v / ‖v‖, dL/dv += (g / ‖v‖) (G - (dL/dg / ‖v‖) v).
             void accumulate(const float* v, const float* g, const float* d_w, float* d_v,
-                            float* d_g) const
+                            float* d_g)
             {
-                for (std::size_t c = 0; c < channels_; ++c)
+                std::fill(sums_.begin(), sums_.end(), 0.0);
+                visit([&](std::size_t o, std::size_t index)
+                      { sums_[o] += static_cast<double>(d_w[index]) * v[index]; });
+                for (std::size_t o = 0; o < layout_.filters; ++o)
                 {
-                    const float* row = v + c * fan_;
-                    const float* d_row = d_w + c * fan_;
-                    double dot = 0.0;
-                    for (std::size_t i = 0; i < fan_; ++i)
-                        dot += static_cast<double>(d_row[i]) * row[i];
-                    const float norm = norms_[c];
-                    const float d_scale = static_cast<float>(dot) / norm;
-                    d_g[c] += d_scale;
-                    const float factor = g[c] / norm;
-                    const float along = d_scale / norm;
-                    for (std::size_t i = 0; i < fan_; ++i)
-                        d_v[c * fan_ + i] += factor * (d_row[i] - along * row[i]);
+                    sums_[o] /= norms_[o];
+                    d_g[o] += static_cast<float>(sums_[o]);
                 }
+                visit(
+                    [&](std::size_t o, std::size_t index)
+                    {
+                        const float d_scale = static_cast<float>(sums_[o]);
+                        d_v[index] +=
+                            (g[o] / norms_[o]) * (d_w[index] - (d_scale / norms_[o]) * v[index]);
+                    });
             }
 
         private:
-            std::size_t channels_ = 0;
-            std::size_t fan_ = 0;
+            template <class Body>
+            void visit(Body&& body) const
+            {
+                std::size_t index = 0;
+                for (std::size_t outer = 0; outer < layout_.outer; ++outer)
+                    for (std::size_t o = 0; o < layout_.filters; ++o)
+                        for (std::size_t k = 0; k < layout_.inner; ++k)
+                            body(o, index++);
+            }
+
+            weight_layout layout_{};
             aligned_buffer norms_;
+            std::vector<double> sums_;
         };
 
-        // What the convolution differs in from the transposed convolution: its geometry and
-        // its oneDNN primitives.
+        // What a convolution differs in from a transposed convolution: geometry, primitives,
+        // and how the weights are stored.
         struct convolution_operation
         {
             template <class Spec, shape_type In>
@@ -401,12 +418,50 @@ namespace ssgan
             using backward_data_primitive = dnnl::convolution_backward_data;
             using backward_weights_primitive = dnnl::convolution_backward_weights;
             static constexpr dnnl::algorithm algorithm = dnnl::algorithm::convolution_direct;
+            // oneDNN's weight dimensions are (O, I, KH, KW) for both; stored in that order.
+            static constexpr dnnl::memory::format_tag weights_tag = dnnl::memory::format_tag::oihw;
+            static constexpr bool input_channels_outer = false;
         };
 
-        // A convolution or transposed convolution bound to its input shape. oneDNN works on
-        // plain NCHW activations and OIHW weights straight from the network's buffers: with
-        // plain activations oneDNN 2.6 picks the same GEMM-based kernels whether the weights
-        // are plain or left to it (format_tag::any), so a blocked copy would buy nothing.
+        // Weights as a primitive reads or writes them. When oneDNN picks the layout the layer
+        // stores, `memory` is the layer's own buffer; otherwise a plan-owned copy in oneDNN's
+        // layout and the reorder that fills it (or empties it, for gradients).
+        struct weights_copy
+        {
+            bool needed = false;
+            dnnl::memory memory;
+            dnnl::reorder reorder;
+            std::unordered_map<int, dnnl::memory> arguments;
+
+            void run(dnnl::stream& stream)
+            {
+                if (needed)
+                    reorder.execute(stream, arguments);
+            }
+        };
+
+        // `stored` wraps the layer's buffer; `wanted` is the primitive's layout. Toward_stored
+        // for gradients (oneDNN's layout to the layer's), otherwise the other way round.
+        inline weights_copy adapt_weights(const dnnl::memory& stored,
+                                          const dnnl::memory::desc& wanted, bool toward_stored)
+        {
+            if (wanted == stored.get_desc())
+                return {false, stored, {}, {}};
+            dnnl::memory copy(wanted, dnnl_runtime::get().engine());
+            const dnnl::memory& from = toward_stored ? copy : stored;
+            const dnnl::memory& to = toward_stored ? stored : copy;
+            return {true,
+                    copy,
+                    dnnl::reorder(dnnl_compat::reorder_between(from.get_desc(), to.get_desc())),
+                    {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}}};
+        }
+
+        // A convolution or transposed convolution bound to its input shape. Activations stay
+        // plain NCHW, in and out of the network's buffers. The weights are offered to oneDNN in
+        // any layout it likes and copied per step only where it picks another than the stored
+        // one: with plain activations oneDNN 2.6 takes OIHW for convolutions and IOHW for
+        // transposed ones (its GEMM kernels; on plain OIHW a transposed convolution falls to a
+        // reference kernel some thousand times slower), so on 2.6 nothing is copied.
         template <class Operation, class Spec, shape_type In>
         class strided_layer
             : public layer_base<In, typename Operation::template geometry<Spec, In>::output_shape>
@@ -425,12 +480,14 @@ namespace ssgan
             static constexpr bool biased = settings::biased;
             static constexpr bool normalized = settings::normalized;
             static constexpr bool data_init = settings::data_init;
-            // Weights of one output channel: in_channels × KH × KW.
-            static constexpr std::size_t weights_per_filter =
-                in_channels * kernel_height * kernel_width;
-            static constexpr std::size_t weight_count = filters * weights_per_filter;
+            static constexpr std::size_t weight_count =
+                filters * in_channels * kernel_height * kernel_width;
             static constexpr std::size_t parameter_count =
                 weight_count + (normalized ? filters : 0) + (biased ? filters : 0);
+            static constexpr weight_layout layout =
+                Operation::input_channels_outer
+                    ? weight_layout{in_channels, filters, kernel_height* kernel_width}
+                    : weight_layout{1, filters, in_channels* kernel_height* kernel_width};
 
             using initializer = typename settings::initializer;
 
@@ -447,7 +504,7 @@ namespace ssgan
                     scale_gradients_ = block.gradients.data() + offset;
                     offset += filters;
                     effective_.assign(weight_count, 0.0f);
-                    norm_.resize(filters, weights_per_filter);
+                    norm_.resize(layout);
                 }
                 if constexpr (biased)
                 {
@@ -499,6 +556,7 @@ namespace ssgan
                 if (!d_in.empty())
                 {
                     current.weights.set_data_handle(const_cast<float*>(used_weights()));
+                    current.backward_data_weights.run(stream);
                     current.diff_source.set_data_handle(d_in.data());
                     current.backward_data.execute(stream, current.backward_data_arguments);
                 }
@@ -511,6 +569,7 @@ namespace ssgan
                     if constexpr (biased)
                         current.diff_bias.set_data_handle(d_bias_.data());
                     current.backward_weights.execute(stream, current.backward_weights_arguments);
+                    current.diff_weights_copy.run(stream);
                 }
                 stream.wait();
 
@@ -524,8 +583,11 @@ namespace ssgan
                 typename Operation::forward_primitive forward;
                 typename Operation::backward_data_primitive backward_data;
                 typename Operation::backward_weights_primitive backward_weights;
-                dnnl::memory source, weights, bias, destination;
-                dnnl::memory diff_destination, diff_source, diff_weights, diff_bias;
+                dnnl::memory source, bias, destination;
+                dnnl::memory diff_destination, diff_source, diff_bias;
+                // The layer's own weights and weight gradients, and the primitives' views.
+                dnnl::memory weights, diff_weights;
+                weights_copy forward_weights, backward_data_weights, diff_weights_copy;
                 std::unordered_map<int, dnnl::memory> forward_arguments;
                 std::unordered_map<int, dnnl::memory> backward_data_arguments;
                 std::unordered_map<int, dnnl::memory> backward_weights_arguments;
@@ -549,10 +611,11 @@ namespace ssgan
                             {n, static_cast<dim>(filters), static_cast<dim>(Out::extents[1]),
                              static_cast<dim>(Out::extents[2])},
                             tag::nchw);
-                        const auto weights_desc = plain_desc(
-                            {static_cast<dim>(filters), static_cast<dim>(in_channels),
-                             static_cast<dim>(kernel_height), static_cast<dim>(kernel_width)},
-                            tag::oihw);
+                        const dnnl::memory::dims weight_dims{
+                            static_cast<dim>(filters), static_cast<dim>(in_channels),
+                            static_cast<dim>(kernel_height), static_cast<dim>(kernel_width)};
+                        const auto stored_desc = plain_desc(weight_dims, Operation::weights_tag);
+                        const auto any_desc = plain_desc(weight_dims, tag::any);
                         const auto bias_desc = biased
                                                    ? plain_desc({static_cast<dim>(filters)}, tag::x)
                                                    : dnnl::memory::desc();
@@ -565,46 +628,53 @@ namespace ssgan
 
                         const auto forward_pd =
                             strided_forward<typename Operation::forward_primitive>(
-                                Operation::algorithm, source_desc, weights_desc, bias_desc,
+                                Operation::algorithm, source_desc, any_desc, bias_desc,
                                 destination_desc, where);
                         const auto backward_data_pd =
                             strided_backward_data<typename Operation::backward_data_primitive>(
-                                Operation::algorithm, source_desc, weights_desc, destination_desc,
+                                Operation::algorithm, source_desc, any_desc, destination_desc,
                                 where, forward_pd);
                         const auto backward_weights_pd = strided_backward_weights<
                             typename Operation::backward_weights_primitive>(
-                            Operation::algorithm, source_desc, weights_desc, bias_desc,
+                            Operation::algorithm, source_desc, any_desc, bias_desc,
                             destination_desc, where, forward_pd);
                         auto none = [&](const dnnl::memory::desc& desc)
                         { return dnnl::memory(desc, engine, DNNL_MEMORY_NONE); };
 
-                        plan made{
-                            typename Operation::forward_primitive(forward_pd),
-                            typename Operation::backward_data_primitive(backward_data_pd),
-                            typename Operation::backward_weights_primitive(backward_weights_pd),
-                            none(source_desc),
-                            none(weights_desc),
-                            biased ? none(bias_desc) : dnnl::memory(),
-                            none(destination_desc),
-                            none(destination_desc),
-                            none(source_desc),
-                            none(weights_desc),
-                            biased ? none(bias_desc) : dnnl::memory(),
-                            {},
-                            {},
-                            {}};
+                        plan made;
+                        made.forward = typename Operation::forward_primitive(forward_pd);
+                        made.backward_data =
+                            typename Operation::backward_data_primitive(backward_data_pd);
+                        made.backward_weights =
+                            typename Operation::backward_weights_primitive(backward_weights_pd);
+                        made.source = none(source_desc);
+                        made.destination = none(destination_desc);
+                        made.diff_destination = none(destination_desc);
+                        made.diff_source = none(source_desc);
+                        made.weights = none(stored_desc);
+                        made.diff_weights = none(stored_desc);
+                        made.forward_weights =
+                            adapt_weights(made.weights, forward_pd.weights_desc(), false);
+                        made.backward_data_weights =
+                            adapt_weights(made.weights, backward_data_pd.weights_desc(), false);
+                        made.diff_weights_copy = adapt_weights(
+                            made.diff_weights, backward_weights_pd.diff_weights_desc(), true);
+
                         made.forward_arguments = {{DNNL_ARG_SRC, made.source},
-                                                  {DNNL_ARG_WEIGHTS, made.weights},
+                                                  {DNNL_ARG_WEIGHTS, made.forward_weights.memory},
                                                   {DNNL_ARG_DST, made.destination}};
-                        made.backward_data_arguments = {{DNNL_ARG_DIFF_DST, made.diff_destination},
-                                                        {DNNL_ARG_WEIGHTS, made.weights},
-                                                        {DNNL_ARG_DIFF_SRC, made.diff_source}};
+                        made.backward_data_arguments = {
+                            {DNNL_ARG_DIFF_DST, made.diff_destination},
+                            {DNNL_ARG_WEIGHTS, made.backward_data_weights.memory},
+                            {DNNL_ARG_DIFF_SRC, made.diff_source}};
                         made.backward_weights_arguments = {
                             {DNNL_ARG_SRC, made.source},
                             {DNNL_ARG_DIFF_DST, made.diff_destination},
-                            {DNNL_ARG_DIFF_WEIGHTS, made.diff_weights}};
+                            {DNNL_ARG_DIFF_WEIGHTS, made.diff_weights_copy.memory}};
                         if constexpr (biased)
                         {
+                            made.bias = none(bias_desc);
+                            made.diff_bias = none(bias_desc);
                             made.forward_arguments.emplace(DNNL_ARG_BIAS, made.bias);
                             made.backward_weights_arguments.emplace(DNNL_ARG_DIFF_BIAS,
                                                                     made.diff_bias);
@@ -624,13 +694,15 @@ namespace ssgan
             void run_forward(const_tensor_view<In> in, tensor_view<Out> out)
             {
                 plan& current = plan_for(in.batch());
-                current.source.set_data_handle(const_cast<float*>(in.data()));
+                auto& stream = dnnl_runtime::get().stream();
                 current.weights.set_data_handle(const_cast<float*>(used_weights()));
+                current.forward_weights.run(stream);
+                current.source.set_data_handle(const_cast<float*>(in.data()));
                 if constexpr (biased)
                     current.bias.set_data_handle(bias_);
                 current.destination.set_data_handle(out.data());
-                current.forward.execute(dnnl_runtime::get().stream(), current.forward_arguments);
-                dnnl_runtime::get().stream().wait();
+                current.forward.execute(stream, current.forward_arguments);
+                stream.wait();
             }
 
             // g = 1 / σ and b = -μ / σ per output channel, μ and σ over the batch and all

@@ -4,9 +4,9 @@
 // Per axis, by TensorFlow's rules: padding::valid n' = (n - 1)·s + k, padding::same n' = n·s,
 // padding::explicit_<P> n' = (n - 1)·s + k - 2P; `output_size<H', W'>` asks for another n'
 // that the conv2d maps back to n (stride > 1 leaves a choice). Options and defaults as conv2d.
-// Parameters: the weights, Filters × C × KH × KW row-major (O = output channels, as oneDNN's
-// deconvolution reads them), then the weight-norm scales (one per output channel), then biases.
-// out[o, y·s + i - before, x·s + j - before] += w[o, c, i, j] · in[c, y, x], no kernel flip.
+// Parameters: the weights, C × Filters × KH × KW row-major (input channel first, the layout of
+// PyTorch's ConvTranspose2d), then the weight-norm scales (one per output channel), then the
+// biases: out[o, y·s + i - before, x·s + j - before] += w[c, o, i, j] · in[c, y, x], unflipped.
 #pragma once
 
 #include "conv.hpp"
@@ -153,6 +153,10 @@ namespace ssgan
             using backward_data_primitive = dnnl::deconvolution_backward_data;
             using backward_weights_primitive = dnnl::deconvolution_backward_weights;
             static constexpr dnnl::algorithm algorithm = dnnl::algorithm::deconvolution_direct;
+            // oneDNN's weight dimensions are (O, I, KH, KW) with O the output channels; stored
+            // input channel first, as its GEMM kernels read them.
+            static constexpr dnnl::memory::format_tag weights_tag = dnnl::memory::format_tag::iohw;
+            static constexpr bool input_channels_outer = true;
         };
     }
 
