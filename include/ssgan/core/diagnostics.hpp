@@ -19,9 +19,9 @@ namespace ssgan
     struct SSGAN_SHAPE_MISMATCH
     {
         static_assert(detail::always_false<Layer, Rule, Input, Expected>,
-                      "SSGAN_SHAPE_MISMATCH: a layer cannot take the shape it is given; the "
-                      "template arguments of SSGAN_SHAPE_MISMATCH name the layer, the rule, the "
-                      "input shape and what the rule expected");
+                      "SSGAN_SHAPE_MISMATCH: a shape rule of the network failed; the template "
+                      "arguments of SSGAN_SHAPE_MISMATCH above name the layer (or network), the "
+                      "rule, the shape it was given and the shape the rule expected");
     };
 
     namespace detail
@@ -39,8 +39,9 @@ namespace ssgan
 
     // `static_assert(rule_holds<cond, SSGAN_SHAPE_MISMATCH<...>>)` instantiates the diagnostic
     // (and its readable message) only when the condition is false.
+    // It is always true itself, so the only error a user sees is the diagnostic's.
     template <bool Holds, class Diagnostic>
-    inline constexpr bool rule_holds = sizeof(detail::check_rule<Holds, Diagnostic>) > 0 && Holds;
+    inline constexpr bool rule_holds = sizeof(detail::check_rule<Holds, Diagnostic>) > 0;
 
     // Rules, named so that the compiler's message reads as the rule itself.
     namespace rule

@@ -67,3 +67,17 @@ namespace ssgan
         static constexpr std::size_t width = S::extents[2];
     };
 }
+
+#include <charconv>
+
+namespace ssgan::detail
+{
+    // The shortest text that reads back as the same float ("0.2", not "0.200000"), for layer
+    // descriptions that look like the spec as written.
+    inline std::string float_text(float value)
+    {
+        char text[32];
+        const auto result = std::to_chars(text, text + sizeof text, value);
+        return std::string(text, result.ptr);
+    }
+}

@@ -115,7 +115,7 @@ namespace ssgan
         static constexpr bool backward_uses_output = false;
         static constexpr float alpha() { return Slope; }
         static constexpr float beta() { return 0.0f; }
-        static std::string describe() { return "leaky_relu<" + std::to_string(Slope) + ">"; }
+        static std::string describe() { return "leaky_relu<" + detail::float_text(Slope) + ">"; }
 
         template <shape_type In>
         using bind = detail::eltwise_layer<leaky_relu, In>;

@@ -28,7 +28,10 @@ namespace ssgan
             static constexpr std::size_t parameter_count = 2 * channels;
             static constexpr std::size_t state_count = 2 * channels;
 
-            static std::string describe() { return "batch_norm"; }
+            static std::string describe()
+            {
+                return "batch_norm<" + float_text(Momentum) + ", " + float_text(Epsilon) + ">";
+            }
 
             void attach(parameter_block block)
             {

@@ -34,6 +34,9 @@ namespace ssgan
     {
     };
 
+    template <std::size_t Units, class... Options>
+    struct dense;
+
     namespace detail
     {
         using row_matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -61,7 +64,7 @@ namespace ssgan
         class dense_layer : public layer_base<In, shape<Units>>
         {
             static_assert(rule_holds<In::rank == 1,
-                                     SSGAN_SHAPE_MISMATCH<dense_layer<Units, In, Options...>,
+                                     SSGAN_SHAPE_MISMATCH<dense<Units, Options...>,
                                                           rule::dense_needs_a_rank_1_input_put_flatten_before_it,
                                                           In, shape<In::size>>>);
 
@@ -210,8 +213,14 @@ namespace ssgan
                     const float inverse_std = 1.0f / std::sqrt(variance + 1e-10f);
                     scale_[unit] = inverse_std;
                     if constexpr (biased)
+                    {
                         bias_[unit] = -mean * inverse_std;
-                    column = (column.array() - mean) * inverse_std;
+                        column = (column.array() - mean) * inverse_std;
+                    }
+                    else
+                    {
+                        column *= inverse_std;
+                    }
                 }
                 refresh_effective_weights();
             }

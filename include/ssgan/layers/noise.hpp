@@ -39,7 +39,7 @@ namespace ssgan
         class dropout_layer : public layer_base<In, In>
         {
         public:
-            static std::string describe() { return "dropout<" + std::to_string(Rate) + ">"; }
+            static std::string describe() { return "dropout<" + float_text(Rate) + ">"; }
 
             void forward(const_tensor_view<In> in, tensor_view<In> out, context& ctx)
             {
@@ -86,7 +86,7 @@ namespace ssgan
         public:
             static std::string describe()
             {
-                return "gaussian_noise<" + std::to_string(Sigma) + ">";
+                return "gaussian_noise<" + float_text(Sigma) + ">";
             }
 
             void forward(const_tensor_view<In> in, tensor_view<In> out, context& ctx)

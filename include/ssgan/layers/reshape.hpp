@@ -97,7 +97,8 @@ namespace ssgan
     template <std::size_t... Dims>
     struct reshape
     {
-        static std::string describe() { return "reshape<" + shape<Dims...>::describe() + ">"; }
+        // "reshape<7, 3, 5>": the shape's own text, "shape<7, 3, 5>", renamed.
+        static std::string describe() { return "re" + shape<Dims...>::describe(); }
 
         template <shape_type In>
         using bind = detail::copy_layer<In, shape<Dims...>, reshape>;

@@ -146,6 +146,7 @@ namespace ssgan
                       tensor_view<Input> d_input = {})
         {
             check_batch(d_out.batch());
+            check_input_gradient(d_input);
             backward_from<layer_count - 1>(d_out, no_extra(), ctx, d_input);
         }
 
@@ -156,6 +157,7 @@ namespace ssgan
                            tensor_view<Input> d_input = {})
         {
             check_batch(d_mid.batch());
+            check_input_gradient(d_input);
             backward_from<Index>(d_mid, no_extra(), ctx, d_input);
         }
 
@@ -170,6 +172,7 @@ namespace ssgan
                           "for the last one, add the two gradients yourself");
             check_batch(d_out.batch());
             check_batch(d_mid.batch());
+            check_input_gradient(d_input);
             backward_from<layer_count - 1>(d_out, extra_gradient{Index, d_mid.data()}, ctx,
                                            d_input);
         }
@@ -286,6 +289,15 @@ namespace ssgan
             if (batch != input_.batch())
                 throw config_error("network::backward: the gradient has batch " +
                                    std::to_string(batch) + " but the last forward had batch " +
+                                   std::to_string(input_.batch()));
+        }
+
+        void check_input_gradient(tensor_view<Input> d_input) const
+        {
+            if (!d_input.empty() && d_input.batch() != input_.batch())
+                throw config_error("network::backward: the input gradient has batch " +
+                                   std::to_string(d_input.batch()) +
+                                   " but the last forward had batch " +
                                    std::to_string(input_.batch()));
         }
 
