@@ -37,7 +37,7 @@ namespace ssgan::gan
                                       dense<250, weight_norm>, relu, gaussian_noise<0.5f>,
                                       dense<250, weight_norm>, relu, gaussian_noise<0.5f>,
                                       dense<250, weight_norm>, relu, gaussian_noise<0.5f>,
-                                      dense<10, weight_norm>>;
+                                      dense<10, weight_norm, init_scale<0.1f>>>;
 
         // The last hidden layer's output, after its ReLU and before its noise.
         static constexpr std::size_t feature_layer = 15;

@@ -295,7 +295,7 @@ namespace ssgan
                                    padding_type::describe();
                 if constexpr (!std::is_void_v<output_size_type>)
                     text += ", " + output_size_type::describe();
-                if constexpr (count_options < is_initializer, Options... >> 0)
+                if constexpr ((is_initializer<Options>::value || ...))
                     text += std::string(", ") + initializer::name;
                 return text + describe_options<Options...>() + ">";
             }

@@ -29,6 +29,15 @@ namespace ssgan
     {
     };
 
+    // Spec option with weight_norm: the data-dependent initialization aims for outputs of
+    // standard deviation Scale instead of 1 (Salimans et al. start their logits at 0.1).
+    template <float Scale>
+    struct init_scale
+    {
+        static_assert(Scale > 0.0f, "init_scale: the scale is positive");
+        static constexpr float value = Scale;
+    };
+
     // Spec option: no bias term.
     struct no_bias
     {
@@ -47,12 +56,37 @@ namespace ssgan
 
         inline constexpr float weight_norm_epsilon = 1e-12f;
 
+        template <class Option>
+        struct init_scale_of
+        {
+            static constexpr float value = 0.0f;
+        };
+
+        template <float Scale>
+        struct init_scale_of<init_scale<Scale>>
+        {
+            static constexpr float value = Scale;
+        };
+
+        // The init_scale<...> among the options, or 1.
+        template <class... Options>
+        constexpr float chosen_init_scale()
+        {
+            float scale = 1.0f;
+            ((init_scale_of<Options>::value > 0.0f ? scale = init_scale_of<Options>::value
+                                                   : scale),
+             ...);
+            return scale;
+        }
+
         template <class... Options>
         std::string describe_options()
         {
             std::string text;
             if constexpr (has_option<weight_norm, Options...>)
                 text += ", weight_norm";
+            if constexpr (chosen_init_scale<Options...>() != 1.0f)
+                text += ", init_scale<" + float_text(chosen_init_scale<Options...>()) + ">";
             if constexpr (has_option<weight_norm_without_data_init, Options...>)
                 text += ", weight_norm_without_data_init";
             if constexpr (has_option<no_bias, Options...>)
@@ -74,6 +108,7 @@ namespace ssgan
                 has_option<weight_norm, Options...> ||
                 has_option<weight_norm_without_data_init, Options...>;
             static constexpr bool data_init = has_option<weight_norm, Options...>;
+            static constexpr float init_scale = chosen_init_scale<Options...>();
             static constexpr bool biased = !has_option<no_bias, Options...>;
             static constexpr std::size_t weight_count = Units * inputs;
             static constexpr std::size_t parameter_count =
@@ -210,7 +245,7 @@ namespace ssgan
                     auto column = y.col(static_cast<Eigen::Index>(unit));
                     const float mean = column.sum() / rows;
                     const float variance = (column.array() - mean).square().sum() / rows;
-                    const float inverse_std = 1.0f / std::sqrt(variance + 1e-10f);
+                    const float inverse_std = init_scale / std::sqrt(variance + 1e-10f);
                     scale_[unit] = inverse_std;
                     if constexpr (biased)
                     {
