@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-minutes=${SSGAN_MINUTES:-14}
+minutes=${SSGAN_MINUTES:-12}
 data_dir=${SSGAN_DATA_DIR:-datasets/mnist}
 
 scripts/setup.sh

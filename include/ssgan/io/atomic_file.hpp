@@ -33,8 +33,14 @@ namespace ssgan::io
             static std::atomic<unsigned long> counter{0};
 
             // Hidden, so a glob such as samples/*.png never picks up a file being written.
-            temp_ = dir / ("." + target_.filename().string() + ".tmp-" +
-                           std::to_string(::getpid()) + "-" + std::to_string(counter++));
+            // Built with += : GCC 12 warns falsely (-Wrestrict) about "." + std::string at -O3.
+            std::string name = ".";
+            name += target_.filename().string();
+            name += ".tmp-";
+            name += std::to_string(::getpid());
+            name += "-";
+            name += std::to_string(counter++);
+            temp_ = dir / name;
         }
 
         atomic_file(const atomic_file&) = delete;

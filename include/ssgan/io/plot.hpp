@@ -287,7 +287,11 @@ namespace ssgan::io
         script << "\n";
         if (!losses.empty())
         {
+            // Losses start orders of magnitude above where they settle (feature matching
+            // begins in the hundreds), so a log scale keeps the later movement visible.
+            script << "set logscale y\n";
             detail::plot_panel(script, csv, table, step, losses, "loss");
+            script << "unset logscale y\n";
         }
         if (!accuracies.empty())
         {
