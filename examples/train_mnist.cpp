@@ -6,6 +6,7 @@
 #include <ssgan/data/mnist.hpp>
 #include <ssgan/gan/mnist_models.hpp>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -35,6 +36,10 @@ namespace
     ssgan::data::dataset load(const std::filesystem::path& folder, ssgan::data::split which,
                               const std::string& dataset)
     {
+        if (std::filesystem::exists(folder) && !std::filesystem::is_directory(folder))
+            throw ssgan::config_error("data dir " + folder.string() +
+                                      " is a file; expected the folder that holds the four "
+                                      "MNIST files");
         if (!std::filesystem::is_directory(folder))
             throw ssgan::config_error("data dir " + folder.string() + " does not exist; run "
                                       "scripts/get_mnist.sh " + folder.string() +
@@ -86,10 +91,11 @@ namespace
         printer.end_line();
 
         const auto& dir = session.run_dir();
-        std::cout << "\nstep " << trainer.steps_done() << ": test accuracy " << std::fixed
-                  << std::setprecision(2) << 100.0 * session.last_test_accuracy() << "% (error "
-                  << 100.0 * (1.0 - session.last_test_accuracy()) << "%)\n"
-                  << "checkpoint:  " << (dir / ("model-" + std::to_string(trainer.steps_done()) +
+        if (std::isfinite(session.last_test_accuracy()))
+            std::cout << "\nstep " << trainer.steps_done() << ": test accuracy " << std::fixed
+                      << std::setprecision(2) << 100.0 * session.last_test_accuracy()
+                      << "% (error " << 100.0 * (1.0 - session.last_test_accuracy()) << "%)\n";
+        std::cout << "checkpoint:  " << (dir / ("model-" + std::to_string(trainer.steps_done()) +
                                                 ".ckpt")).string()
                   << "\nsamples:     " << (dir / "samples").string() << "\nanimation:   "
                   << (dir / "training.gif").string() << "\ncurves:      "
@@ -139,8 +145,9 @@ int main(int argc, char** argv)
     catch (const ssgan::divergence_error& failure)
     {
         std::cerr << "\nerror: " << failure.what()
-                  << "\nThe last good checkpoint is untouched; --on-divergence rollback reloads "
-                     "it and halves the learning rate."
+                  << "\nNo checkpoint was written after the divergence, so the newest one in the "
+                     "run folder (if any) is the last good one; --on-divergence rollback reloads "
+                     "it and halves the learning rate, a lower --learning-rate avoids it."
                   << std::endl;
         return 3;
     }

@@ -2,7 +2,7 @@
 # The main job on a fresh Debian machine: installs what is missing, builds Release, obtains
 # MNIST, trains the default semi-supervised GAN (100 labels) for a fixed time, evaluates it on
 # the whole test set, and says where the pictures are.
-#   scripts/main_job.sh [extra train_mnist flags]       SSGAN_MINUTES=14 by default
+#   scripts/main_job.sh [extra train_mnist flags]       SSGAN_MINUTES=12 by default
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

@@ -29,7 +29,13 @@ namespace tool
             {
                 std::signal(signal, SIG_DFL);
                 std::raise(signal);
+                return;
             }
+            // write(2) is safe in a signal handler; iostreams are not.
+            constexpr char message[] = "\nstopping: saving a checkpoint after this step "
+                                       "(a second signal ends at once, losing it)\n";
+            [[maybe_unused]] const auto written = ::write(STDERR_FILENO, message,
+                                                          sizeof message - 1);
         };
         std::signal(SIGINT, handler);
         std::signal(SIGTERM, handler);

@@ -161,7 +161,8 @@ namespace ssgan::gan
                 accumulate(result);
 
                 const std::uint64_t step = trainer_.steps_done();
-                const bool evaluate_now = step % options_.eval_every == 0;
+                const bool last = budget_spent(start, first_step);
+                const bool evaluate_now = step % options_.eval_every == 0 || last;
                 if (step % options_.log_every == 0 || evaluate_now)
                     log_row(start, first_step, evaluate_now);
                 if (step % options_.sample_every == 0)
@@ -184,16 +185,20 @@ namespace ssgan::gan
                 const fs::path checkpoint = resolve_checkpoint(*options_.resume);
                 trainer_.load(checkpoint);
                 run_dir_ = fs::absolute(checkpoint).parent_path();
-                io::drop_metrics_rows_after(run_dir_ / "metrics.csv", "step",
-                                            double(trainer_.steps_done()));
+                if (fs::exists(run_dir_ / "metrics.csv"))
+                {
+                    io::drop_metrics_rows_after(run_dir_ / "metrics.csv", "step",
+                                                double(trainer_.steps_done()));
+                    elapsed_before_ = last_logged_seconds(run_dir_ / "metrics.csv");
+                }
+                write_text(run_dir_ / ("resume-" + std::to_string(trainer_.steps_done()) +
+                                       ".json"),
+                           options_.config.dump(2) + "\n");
                 last_saved_step_ = trainer_.steps_done();
             }
             else
             {
-                run_dir_ = options_.train_dir / (options_.prefix + "-" + options_.dataset_name +
-                                                 "-" + std::to_string(trainer_.current_settings().labels) +
-                                                 "labels-" + timestamp());
-                fs::create_directories(run_dir_ / "samples");
+                run_dir_ = make_run_directory();
                 write_text(run_dir_ / "config.json", options_.config.dump(2) + "\n");
                 std::string indices;
                 for (std::size_t index : trainer_.labeled_indices())
@@ -209,6 +214,58 @@ namespace ssgan::gan
             random_stream fixed(trainer_.current_settings().seed ^ 0x5a5a5a5aull);
             fixed_noise_.resize(100);
             fixed.fill_uniform(fixed_noise_.span(), Model::noise_low, Model::noise_high);
+        }
+
+        // train_dir/<prefix>-<dataset>-<labels>labels-<timestamp>, made exclusively: a second
+        // run started in the same second gets a "-2" suffix instead of sharing the folder.
+        std::filesystem::path make_run_directory() const
+        {
+            namespace fs = std::filesystem;
+            const std::string base = options_.prefix + "-" + options_.dataset_name + "-" +
+                                     std::to_string(trainer_.current_settings().labels) +
+                                     "labels-" + timestamp();
+            std::error_code failure;
+            fs::create_directories(options_.train_dir, failure);
+            if (failure)
+                throw config_error("train dir " + options_.train_dir.string() +
+                                   ": cannot create it (" + failure.message() + ")");
+            for (int attempt = 1; attempt < 1000; ++attempt)
+            {
+                const fs::path candidate =
+                    options_.train_dir /
+                    (attempt == 1 ? base : base + "-" + std::to_string(attempt));
+                if (fs::create_directory(candidate, failure))
+                    return candidate;
+                if (failure)
+                    throw config_error("train dir " + options_.train_dir.string() +
+                                       ": cannot create the run folder " + candidate.string() +
+                                       " (" + failure.message() + ")");
+            }
+            throw config_error("train dir " + options_.train_dir.string() +
+                               ": 999 run folders named " + base + " already exist");
+        }
+
+        // The seconds column of the last row, so a resumed run's clock continues.
+        static double last_logged_seconds(const std::filesystem::path& csv)
+        {
+            std::ifstream in(csv);
+            std::string line, last;
+            while (std::getline(in, line))
+                if (!line.empty())
+                    last = line;
+            std::istringstream row(last);
+            std::string field;
+            for (int column = 0; column < 3 && std::getline(row, field, ','); ++column)
+            {
+            }
+            try
+            {
+                return std::stod(field);
+            }
+            catch (const std::exception&)
+            {
+                return 0.0;
+            }
         }
 
         static std::vector<std::string> columns()
@@ -346,7 +403,6 @@ namespace ssgan::gan
                 return;
             trainer_.save(checkpoint_path(step));
             last_saved_step_ = step;
-            saved_steps_.push_back(step);
             remove_old_checkpoints();
         }
 
@@ -397,12 +453,17 @@ namespace ssgan::gan
                  std::to_string(trainer_.current_settings().learning_rate));
         }
 
+        // The checkpoint comes first: after a stop request, a second signal may end the
+        // process at any moment.
         void finish(clock::time_point start, std::uint64_t first_step)
         {
-            if (interval_steps_ > 0 || trainer_.steps_done() % options_.eval_every != 0)
+            if (trainer_.steps_done() == first_step && !stopped_early_)
+                note("the step budget was already reached at step " +
+                     std::to_string(first_step) + "; nothing to train");
+            save_checkpoint();
+            if (interval_steps_ > 0)
                 log_row(start, first_step, true);
             write_samples();
-            save_checkpoint();
             draw_pictures();
         }
 
@@ -464,7 +525,6 @@ namespace ssgan::gan
         double elapsed_before_ = 0.0;
         double last_test_accuracy_ = std::numeric_limits<double>::quiet_NaN();
         std::uint64_t last_saved_step_ = 0;
-        std::vector<std::uint64_t> saved_steps_;
         std::size_t rollbacks_ = 0;
         bool stopped_early_ = false;
     };

@@ -255,9 +255,18 @@ namespace ssgan::gan
                                                      const settings& chosen)
         {
             if (chosen.labels > train.count)
-                throw config_error("labels: " + std::to_string(chosen.labels) +
+                throw config_error("--labels: " + std::to_string(chosen.labels) +
                                    " labeled images asked for, the training set has " +
                                    std::to_string(train.count));
+            if (chosen.labels % classes != 0)
+                throw config_error("--labels: expected a multiple of the " +
+                                   std::to_string(classes) +
+                                   " classes (the labeled subset is balanced), found " +
+                                   std::to_string(chosen.labels));
+            if (chosen.batch_size > train.count)
+                throw config_error("--batch-size: " + std::to_string(chosen.batch_size) +
+                                   " exceeds the " + std::to_string(train.count) +
+                                   " training images");
             return data::balanced_labeled_subset(train.labels, chosen.labels, classes,
                                                  derive(chosen.seed, 7));
         }
