@@ -3,7 +3,9 @@
 // eval.json, a grid of misclassified test images and one of generated samples.
 #include "common/console.hpp"
 
+#include <ssgan/data/cifar10.hpp>
 #include <ssgan/data/mnist.hpp>
+#include <ssgan/gan/cifar_models.hpp>
 #include <ssgan/gan/evaluate.hpp>
 #include <ssgan/gan/mnist_models.hpp>
 #include <ssgan/io/image_grid.hpp>
@@ -17,7 +19,7 @@ namespace
 {
     struct evaluate_flags
     {
-        std::string dataset = "mnist";
+        std::string dataset; // empty: the one the checkpoint's model was made for
         std::string data_dir;
         std::string checkpoint;
         std::string output;
@@ -25,18 +27,37 @@ namespace
         std::size_t batch = 500;
     };
 
+    // The models of 32 × 32 × 3 images are named "<dataset>-<design>"; the MNIST ones are not.
     template <class Model>
-    int evaluate(const evaluate_flags& flags, const std::filesystem::path& checkpoint,
+    constexpr bool is_cifar10_model = Model::name.starts_with("cifar10-");
+
+    template <class Model>
+    int evaluate(evaluate_flags flags, const std::filesystem::path& checkpoint,
                  const ssgan::checkpoint_reader& reader)
     {
         namespace fs = std::filesystem;
+        const std::string own_dataset = is_cifar10_model<Model> ? "cifar10" : "mnist";
+        if (flags.dataset.empty())
+            flags.dataset = own_dataset;
+        if ((flags.dataset == "cifar10") != is_cifar10_model<Model>)
+            throw ssgan::config_error(
+                "--dataset " + flags.dataset + ": the checkpoint's model \"" +
+                std::string(Model::name) + "\" was trained on " +
+                (is_cifar10_model<Model> ? "cifar10" : "mnist or fashion_mnist"));
         const fs::path folder = flags.data_dir.empty() ? fs::path("datasets") / flags.dataset
                                                        : fs::path(flags.data_dir);
         if (!fs::is_directory(folder))
-            throw ssgan::config_error("data dir " + folder.string() +
-                                      " does not exist; run scripts/get_mnist.sh " +
-                                      folder.string());
-        const auto test = ssgan::data::load_mnist(folder, ssgan::data::split::test);
+            throw ssgan::config_error(
+                "data dir " + folder.string() + " does not exist; " +
+                (flags.dataset == "cifar10"
+                     ? "place the CIFAR-10 binary version's test_batch.bin there"
+                     : "run scripts/get_mnist.sh " + folder.string()));
+        const auto test = flags.dataset == "cifar10"
+                              ? ssgan::data::load_cifar10(folder, ssgan::data::split::test)
+                              : ssgan::data::load_mnist(folder, ssgan::data::split::test);
+        const std::vector<std::string> class_names =
+            flags.dataset == "cifar10" ? ssgan::data::cifar10_class_names(folder)
+                                       : std::vector<std::string>{};
 
         // The averaged weights, with the trained network's batch-norm statistics.
         auto critic = std::make_unique<typename Model::discriminator>();
@@ -68,8 +89,10 @@ namespace
         nlohmann::json per_class = nlohmann::json::array();
         for (std::size_t c = 0; c < result.classes; ++c)
         {
-            std::cout << "  " << c << ": " << std::setw(6) << 100.0 * result.class_accuracy(c)
-                      << "%\n";
+            std::cout << "  " << c;
+            if (!class_names.empty())
+                std::cout << " " << std::left << std::setw(10) << class_names[c] << std::right;
+            std::cout << ": " << std::setw(6) << 100.0 * result.class_accuracy(c) << "%\n";
             per_class.push_back(result.class_accuracy(c));
         }
         std::cout << "\nconfusion (row: true class, column: predicted):\n     ";
@@ -93,6 +116,7 @@ namespace
 
         nlohmann::json report = {{"checkpoint", fs::absolute(checkpoint).string()},
                                  {"model", std::string(Model::name)},
+                                 {"dataset", flags.dataset},
                                  {"step", reader.integers("step").at(0)},
                                  {"test_images", result.total},
                                  {"correct", result.correct},
@@ -152,9 +176,10 @@ int main(int argc, char** argv)
                    "A model-<step>.ckpt file (the extension may be left out), or a run folder "
                    "(its newest checkpoint)")
         ->required();
-    app.add_option("--dataset", flags.dataset, "mnist or fashion_mnist")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"mnist", "fashion_mnist"}));
+    app.add_option("--dataset", flags.dataset,
+                   "mnist, fashion_mnist or cifar10 (default: cifar10 for the cifar10-* models, "
+                   "else mnist)")
+        ->check(CLI::IsMember({"mnist", "fashion_mnist", "cifar10"}));
     app.add_option("--data-dir", flags.data_dir,
                    "Folder with the dataset files (default: datasets/<dataset>)");
     app.add_option("--output", flags.output,
@@ -178,8 +203,14 @@ int main(int argc, char** argv)
             return evaluate<ssgan::gan::mnist_improved>(flags, checkpoint, reader);
         if (model == ssgan::gan::mnist_seed::name)
             return evaluate<ssgan::gan::mnist_seed>(flags, checkpoint, reader);
+        if (model == ssgan::gan::cifar_improved::name)
+            return evaluate<ssgan::gan::cifar_improved>(flags, checkpoint, reader);
+        if (model == ssgan::gan::cifar_seed::name)
+            return evaluate<ssgan::gan::cifar_seed>(flags, checkpoint, reader);
         throw ssgan::checkpoint_error("checkpoint " + checkpoint.string() + ": model \"" + model +
-                                      "\" is not one this program knows (improved, seed)");
+                                      "\" is not one this program knows (improved, seed, " +
+                                      std::string(ssgan::gan::cifar_improved::name) + ", " +
+                                      std::string(ssgan::gan::cifar_seed::name) + ")");
     }
     catch (const std::exception& failure)
     {

@@ -38,6 +38,7 @@
 #include "optim/schedule.hpp"
 #include "optim/sgd.hpp"
 
+#include "data/cifar10.hpp"
 #include "data/dataset.hpp"
 #include "data/idx.hpp"
 #include "data/mnist.hpp"
@@ -54,6 +55,7 @@
 #include "io/plot.hpp"
 #include "io/png.hpp"
 
+#include "gan/cifar_models.hpp"
 #include "gan/evaluate.hpp"
 #include "gan/mnist_models.hpp"
 #include "gan/session.hpp"

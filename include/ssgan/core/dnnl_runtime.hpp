@@ -5,12 +5,25 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <compare>
 #include <cstddef>
-#include <unordered_map>
+#include <map>
 #include <utility>
 
 namespace ssgan
 {
+    // An element-wise operation a convolution applies to its result before writing it (a
+    // oneDNN post-op): dst = f(conv(src)), f the algorithm with its alpha and beta. Ordered, so
+    // it can be part of a plan's key.
+    struct eltwise_post_op
+    {
+        dnnl::algorithm algorithm;
+        float alpha;
+        float beta;
+
+        friend auto operator<=>(const eltwise_post_op&, const eltwise_post_op&) = default;
+    };
+
     class dnnl_runtime
     {
     public:
@@ -130,6 +143,22 @@ namespace ssgan
             dnnl::memory::dims padding_after;
         };
 
+        // Attributes that make a primitive apply `activation` to its result. oneDNN 3 dropped
+        // the scale argument of append_eltwise; 2.x multiplies the result by it.
+        inline dnnl::primitive_attr with_post_op(const eltwise_post_op& activation)
+        {
+            dnnl::post_ops operations;
+#if DNNL_VERSION_MAJOR >= 3
+            operations.append_eltwise(activation.algorithm, activation.alpha, activation.beta);
+#else
+            operations.append_eltwise(1.0f, activation.algorithm, activation.alpha,
+                                      activation.beta);
+#endif
+            dnnl::primitive_attr attributes;
+            attributes.set_post_ops(operations);
+            return attributes;
+        }
+
         // A copy between two layouts of one tensor (the same call in 2.x and 3.x).
         inline dnnl::reorder::primitive_desc reorder_between(const dnnl::memory::desc& from,
                                                              const dnnl::memory::desc& to)
@@ -143,15 +172,18 @@ namespace ssgan
         typename Primitive::primitive_desc strided_forward(
             dnnl::algorithm algorithm, const dnnl::memory::desc& source,
             const dnnl::memory::desc& weights, const dnnl::memory::desc& bias,
-            const dnnl::memory::desc& destination, const strided_geometry& geometry)
+            const dnnl::memory::desc& destination, const strided_geometry& geometry,
+            const dnnl::primitive_attr& attributes = {})
         {
             auto& engine = dnnl_runtime::get().engine();
             const auto kind = dnnl::prop_kind::forward_training;
             if (bias.is_zero())
                 return {engine, kind, algorithm, source, weights, destination,
-                        geometry.strides, geometry.padding_before, geometry.padding_after};
+                        geometry.strides, geometry.padding_before, geometry.padding_after,
+                        attributes};
             return {engine, kind, algorithm, source, weights, bias, destination,
-                    geometry.strides, geometry.padding_before, geometry.padding_after};
+                    geometry.strides, geometry.padding_before, geometry.padding_after,
+                    attributes};
         }
 
         template <class Primitive, class ForwardHint>
@@ -184,7 +216,8 @@ namespace ssgan
         typename Primitive::primitive_desc strided_forward(
             dnnl::algorithm algorithm, const dnnl::memory::desc& source,
             const dnnl::memory::desc& weights, const dnnl::memory::desc& bias,
-            const dnnl::memory::desc& destination, const strided_geometry& geometry)
+            const dnnl::memory::desc& destination, const strided_geometry& geometry,
+            const dnnl::primitive_attr& attributes = {})
         {
             auto& engine = dnnl_runtime::get().engine();
             const auto kind = dnnl::prop_kind::forward_training;
@@ -193,12 +226,12 @@ namespace ssgan
                 typename Primitive::desc op(kind, algorithm, source, weights, destination,
                                             geometry.strides, geometry.padding_before,
                                             geometry.padding_after);
-                return {op, engine};
+                return {op, attributes, engine};
             }
             typename Primitive::desc op(kind, algorithm, source, weights, bias, destination,
                                         geometry.strides, geometry.padding_before,
                                         geometry.padding_after);
-            return {op, engine};
+            return {op, attributes, engine};
         }
 
         template <class Primitive, class ForwardHint>
@@ -236,21 +269,23 @@ namespace ssgan
 #endif
     }
 
-    // Primitives and their memory, planned once per batch size and reused every step.
-    template <class Plan>
+    // Primitives and their memory, planned once per key (the batch size, or the batch size and
+    // whatever else changes the primitive) and reused every step. A layer sees a handful of
+    // keys, so an ordered map is as quick as a hash and takes any key with an ordering.
+    template <class Plan, class Key = std::size_t>
     class plan_cache
     {
     public:
         template <class Make>
-        Plan& get(std::size_t batch, Make&& make)
+        Plan& get(const Key& key, Make&& make)
         {
-            auto found = plans_.find(batch);
+            auto found = plans_.find(key);
             if (found == plans_.end())
-                found = plans_.emplace(batch, make(batch)).first;
+                found = plans_.emplace(key, make(key)).first;
             return found->second;
         }
 
     private:
-        std::unordered_map<std::size_t, Plan> plans_;
+        std::map<Key, Plan> plans_;
     };
 }

@@ -1,17 +1,32 @@
 // Element-wise activations on oneDNN eltwise primitives: relu, leaky_relu<slope>, tanh,
 // sigmoid, softplus. Any input shape; the output has the same shape. Primitives and their
 // memory objects are planned once per batch size, so a step only swaps data pointers.
+// relu, leaky_relu, tanh and sigmoid compute their gradient from their output alone, so a
+// network may run them inside the convolution before them (see nn/network.hpp); softplus
+// needs its input and always runs on its own.
 #pragma once
 
 #include "../core/dnnl_runtime.hpp"
 #include "../nn/layer.hpp"
 
+#include <concepts>
 #include <string>
+#include <unordered_map>
 
 namespace ssgan
 {
     namespace detail
     {
+        // An activation spec that can run as a post-op of the layer before it: its backward
+        // reads only its output (which the fused pass writes; its input is then never
+        // written), and `fused_algorithm` is its forward as a post-op: the plain twin of its
+        // *_use_dst_for_bwd algorithm, which computes the same forward and leaves out what only
+        // a backward pass would use.
+        template <class Spec>
+        concept fusable_eltwise_spec =
+            Spec::backward_uses_output &&
+            std::convertible_to<decltype(Spec::fused_algorithm), dnnl::algorithm>;
+
         // Spec: which oneDNN algorithm runs forward, which runs backward (the *_use_dst_for_bwd
         // variants take the output instead of the input, which the network keeps anyway).
         template <class Spec, shape_type In>
@@ -19,6 +34,13 @@ namespace ssgan
         {
         public:
             static std::string describe() { return Spec::describe(); }
+
+            // This activation as a post-op of the layer before it; only for specs whose
+            // backward needs nothing but the output.
+            static constexpr eltwise_post_op post_op() requires fusable_eltwise_spec<Spec>
+            {
+                return {Spec::fused_algorithm, Spec::alpha(), Spec::beta()};
+            }
 
             void forward(const_tensor_view<In> in, tensor_view<In> out, context&)
             {
@@ -95,6 +117,7 @@ namespace ssgan
     {
         static constexpr auto forward_algorithm = dnnl::algorithm::eltwise_relu_use_dst_for_bwd;
         static constexpr auto backward_algorithm = forward_algorithm;
+        static constexpr auto fused_algorithm = dnnl::algorithm::eltwise_relu;
         static constexpr bool backward_uses_output = true;
         static constexpr float alpha() { return 0.0f; }
         static constexpr float beta() { return 0.0f; }
@@ -110,9 +133,12 @@ namespace ssgan
     {
         static_assert(Slope >= 0.0f && Slope < 1.0f, "leaky_relu: the slope lies in [0, 1)");
 
-        static constexpr auto forward_algorithm = dnnl::algorithm::eltwise_relu;
+        // With a slope of at least 0 the output's sign is the input's, so the gradient (1 or
+        // the slope) follows from the output; oneDNN's *_use_dst_for_bwd relu asks alpha ≥ 0.
+        static constexpr auto forward_algorithm = dnnl::algorithm::eltwise_relu_use_dst_for_bwd;
         static constexpr auto backward_algorithm = forward_algorithm;
-        static constexpr bool backward_uses_output = false;
+        static constexpr auto fused_algorithm = dnnl::algorithm::eltwise_relu;
+        static constexpr bool backward_uses_output = true;
         static constexpr float alpha() { return Slope; }
         static constexpr float beta() { return 0.0f; }
         static std::string describe() { return "leaky_relu<" + detail::float_text(Slope) + ">"; }
@@ -125,6 +151,7 @@ namespace ssgan
     {
         static constexpr auto forward_algorithm = dnnl::algorithm::eltwise_tanh_use_dst_for_bwd;
         static constexpr auto backward_algorithm = forward_algorithm;
+        static constexpr auto fused_algorithm = dnnl::algorithm::eltwise_tanh;
         static constexpr bool backward_uses_output = true;
         static constexpr float alpha() { return 0.0f; }
         static constexpr float beta() { return 0.0f; }
@@ -140,6 +167,7 @@ namespace ssgan
         static constexpr auto forward_algorithm =
             dnnl::algorithm::eltwise_logistic_use_dst_for_bwd;
         static constexpr auto backward_algorithm = forward_algorithm;
+        static constexpr auto fused_algorithm = dnnl::algorithm::eltwise_logistic;
         static constexpr bool backward_uses_output = true;
         static constexpr float alpha() { return 0.0f; }
         static constexpr float beta() { return 0.0f; }

@@ -11,6 +11,7 @@
 #include "../core/aligned.hpp"
 #include "../core/diagnostics.hpp"
 #include "../core/dnnl_runtime.hpp"
+#include "../core/error.hpp"
 #include "../core/init.hpp"
 #include "../core/type_list.hpp"
 #include "../nn/layer.hpp"
@@ -18,6 +19,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <compare>
 #include <cstddef>
 #include <string>
 #include <type_traits>
@@ -543,7 +545,27 @@ namespace ssgan
                     }
                     norm_.apply(weights_, scale_, effective_.data());
                 }
-                run_forward(in, out);
+                run(plan_for(in.batch()).forward, in, out);
+            }
+
+            // Forward with `activation`, the element-wise layer after this one, as a oneDNN
+            // post-op: `activated` receives f(conv(in)) in the same pass over the output, and
+            // the convolution's own result is never stored. Backward reads only `in` and
+            // `d_out`, so it needs nothing that this skips; the activation's backward must read
+            // only its output. Data-dependent initialization needs the convolution's own
+            // result, so during it only forward is allowed.
+            void forward_fused(const_tensor_view<In> in, tensor_view<Out> activated, context& ctx,
+                               const eltwise_post_op& activation)
+            {
+                if constexpr (data_init)
+                    if (ctx.initializing)
+                        throw config_error(describe() +
+                                           ": forward_fused during data-dependent "
+                                           "initialization; the scales come from the "
+                                           "pre-activations, which only forward gives");
+                if constexpr (normalized)
+                    norm_.apply(weights_, scale_, effective_.data());
+                run(fused_plan_for(in.batch(), activation), in, activated);
             }
 
             void backward(const_tensor_view<In> in, const_tensor_view<Out>,
@@ -578,20 +600,105 @@ namespace ssgan
             }
 
         private:
+            using forward_primitive = typename Operation::forward_primitive;
+            using backward_data_primitive = typename Operation::backward_data_primitive;
+            using backward_weights_primitive = typename Operation::backward_weights_primitive;
+
+            // One forward primitive and the memory objects it reads and writes.
+            struct forward_pass
+            {
+                forward_primitive primitive;
+                dnnl::memory source, bias, destination;
+                // The layer's own weights, and the primitive's view of them.
+                dnnl::memory weights;
+                weights_copy weights_in_layout;
+                std::unordered_map<int, dnnl::memory> arguments;
+            };
+
+            // What a training step runs: the plain forward pass and the two backward passes.
             struct plan
             {
-                typename Operation::forward_primitive forward;
-                typename Operation::backward_data_primitive backward_data;
-                typename Operation::backward_weights_primitive backward_weights;
-                dnnl::memory source, bias, destination;
-                dnnl::memory diff_destination, diff_source, diff_bias;
+                forward_pass forward;
+                backward_data_primitive backward_data;
+                backward_weights_primitive backward_weights;
+                dnnl::memory source, diff_destination, diff_source, diff_bias;
                 // The layer's own weights and weight gradients, and the primitives' views.
                 dnnl::memory weights, diff_weights;
-                weights_copy forward_weights, backward_data_weights, diff_weights_copy;
-                std::unordered_map<int, dnnl::memory> forward_arguments;
+                weights_copy backward_data_weights, diff_weights_copy;
                 std::unordered_map<int, dnnl::memory> backward_data_arguments;
                 std::unordered_map<int, dnnl::memory> backward_weights_arguments;
             };
+
+            // A fused forward pass is a primitive of its own, planned per batch size and
+            // activation (a layer in a network only ever meets the one after it).
+            struct fused_key
+            {
+                std::size_t batch;
+                eltwise_post_op activation;
+
+                friend auto operator<=>(const fused_key&, const fused_key&) = default;
+            };
+
+            // The memory descriptors and geometry of one batch size.
+            struct descriptors
+            {
+                dnnl::memory::desc source, destination, stored_weights, any_weights, bias;
+                dnnl_compat::strided_geometry where;
+            };
+
+            static descriptors descriptors_for(std::size_t rows)
+            {
+                using namespace dnnl_compat;
+                using dim = dnnl::memory::dim;
+                const auto n = static_cast<dim>(rows);
+                const dnnl::memory::dims weight_dims{
+                    static_cast<dim>(filters), static_cast<dim>(in_channels),
+                    static_cast<dim>(kernel_height), static_cast<dim>(kernel_width)};
+                return {
+                    plain_desc({n, static_cast<dim>(in_channels), static_cast<dim>(In::extents[1]),
+                                static_cast<dim>(In::extents[2])},
+                               tag::nchw),
+                    plain_desc({n, static_cast<dim>(filters), static_cast<dim>(Out::extents[1]),
+                                static_cast<dim>(Out::extents[2])},
+                               tag::nchw),
+                    plain_desc(weight_dims, Operation::weights_tag),
+                    plain_desc(weight_dims, tag::any),
+                    biased ? plain_desc({static_cast<dim>(filters)}, tag::x) : dnnl::memory::desc(),
+                    {{static_cast<dim>(settings::stride_height),
+                      static_cast<dim>(settings::stride_width)},
+                     {static_cast<dim>(geometry::rows.before),
+                      static_cast<dim>(geometry::columns.before)},
+                     {static_cast<dim>(geometry::rows.after),
+                      static_cast<dim>(geometry::columns.after)}}};
+            }
+
+            // Memory whose data pointer is set before each run.
+            static dnnl::memory unbound(const dnnl::memory::desc& desc)
+            {
+                return dnnl::memory(desc, dnnl_runtime::get().engine(), DNNL_MEMORY_NONE);
+            }
+
+            static forward_pass
+            make_forward_pass(const descriptors& described,
+                              const typename forward_primitive::primitive_desc& forward_pd)
+            {
+                forward_pass made;
+                made.primitive = forward_primitive(forward_pd);
+                made.source = unbound(described.source);
+                made.destination = unbound(described.destination);
+                made.weights = unbound(described.stored_weights);
+                made.weights_in_layout =
+                    adapt_weights(made.weights, forward_pd.weights_desc(), false);
+                made.arguments = {{DNNL_ARG_SRC, made.source},
+                                  {DNNL_ARG_WEIGHTS, made.weights_in_layout.memory},
+                                  {DNNL_ARG_DST, made.destination}};
+                if constexpr (biased)
+                {
+                    made.bias = unbound(described.bias);
+                    made.arguments.emplace(DNNL_ARG_BIAS, made.bias);
+                }
+                return made;
+            }
 
             plan& plan_for(std::size_t batch)
             {
@@ -600,69 +707,33 @@ namespace ssgan
                     [](std::size_t rows)
                     {
                         using namespace dnnl_compat;
-                        using dim = dnnl::memory::dim;
-                        auto& engine = dnnl_runtime::get().engine();
-                        const auto n = static_cast<dim>(rows);
-                        const auto source_desc = plain_desc({n, static_cast<dim>(in_channels),
-                                                             static_cast<dim>(In::extents[1]),
-                                                             static_cast<dim>(In::extents[2])},
-                                                            tag::nchw);
-                        const auto destination_desc = plain_desc(
-                            {n, static_cast<dim>(filters), static_cast<dim>(Out::extents[1]),
-                             static_cast<dim>(Out::extents[2])},
-                            tag::nchw);
-                        const dnnl::memory::dims weight_dims{
-                            static_cast<dim>(filters), static_cast<dim>(in_channels),
-                            static_cast<dim>(kernel_height), static_cast<dim>(kernel_width)};
-                        const auto stored_desc = plain_desc(weight_dims, Operation::weights_tag);
-                        const auto any_desc = plain_desc(weight_dims, tag::any);
-                        const auto bias_desc = biased
-                                                   ? plain_desc({static_cast<dim>(filters)}, tag::x)
-                                                   : dnnl::memory::desc();
-                        const strided_geometry where{{static_cast<dim>(settings::stride_height),
-                                                      static_cast<dim>(settings::stride_width)},
-                                                     {static_cast<dim>(geometry::rows.before),
-                                                      static_cast<dim>(geometry::columns.before)},
-                                                     {static_cast<dim>(geometry::rows.after),
-                                                      static_cast<dim>(geometry::columns.after)}};
-
-                        const auto forward_pd =
-                            strided_forward<typename Operation::forward_primitive>(
-                                Operation::algorithm, source_desc, any_desc, bias_desc,
-                                destination_desc, where);
+                        const descriptors described = descriptors_for(rows);
+                        const auto forward_pd = strided_forward<forward_primitive>(
+                            Operation::algorithm, described.source, described.any_weights,
+                            described.bias, described.destination, described.where);
                         const auto backward_data_pd =
-                            strided_backward_data<typename Operation::backward_data_primitive>(
-                                Operation::algorithm, source_desc, any_desc, destination_desc,
-                                where, forward_pd);
-                        const auto backward_weights_pd = strided_backward_weights<
-                            typename Operation::backward_weights_primitive>(
-                            Operation::algorithm, source_desc, any_desc, bias_desc,
-                            destination_desc, where, forward_pd);
-                        auto none = [&](const dnnl::memory::desc& desc)
-                        { return dnnl::memory(desc, engine, DNNL_MEMORY_NONE); };
+                            strided_backward_data<backward_data_primitive>(
+                                Operation::algorithm, described.source, described.any_weights,
+                                described.destination, described.where, forward_pd);
+                        const auto backward_weights_pd =
+                            strided_backward_weights<backward_weights_primitive>(
+                                Operation::algorithm, described.source, described.any_weights,
+                                described.bias, described.destination, described.where, forward_pd);
 
                         plan made;
-                        made.forward = typename Operation::forward_primitive(forward_pd);
-                        made.backward_data =
-                            typename Operation::backward_data_primitive(backward_data_pd);
-                        made.backward_weights =
-                            typename Operation::backward_weights_primitive(backward_weights_pd);
-                        made.source = none(source_desc);
-                        made.destination = none(destination_desc);
-                        made.diff_destination = none(destination_desc);
-                        made.diff_source = none(source_desc);
-                        made.weights = none(stored_desc);
-                        made.diff_weights = none(stored_desc);
-                        made.forward_weights =
-                            adapt_weights(made.weights, forward_pd.weights_desc(), false);
+                        made.forward = make_forward_pass(described, forward_pd);
+                        made.backward_data = backward_data_primitive(backward_data_pd);
+                        made.backward_weights = backward_weights_primitive(backward_weights_pd);
+                        made.source = unbound(described.source);
+                        made.diff_destination = unbound(described.destination);
+                        made.diff_source = unbound(described.source);
+                        made.weights = unbound(described.stored_weights);
+                        made.diff_weights = unbound(described.stored_weights);
                         made.backward_data_weights =
                             adapt_weights(made.weights, backward_data_pd.weights_desc(), false);
                         made.diff_weights_copy = adapt_weights(
                             made.diff_weights, backward_weights_pd.diff_weights_desc(), true);
 
-                        made.forward_arguments = {{DNNL_ARG_SRC, made.source},
-                                                  {DNNL_ARG_WEIGHTS, made.forward_weights.memory},
-                                                  {DNNL_ARG_DST, made.destination}};
                         made.backward_data_arguments = {
                             {DNNL_ARG_DIFF_DST, made.diff_destination},
                             {DNNL_ARG_WEIGHTS, made.backward_data_weights.memory},
@@ -673,13 +744,27 @@ namespace ssgan
                             {DNNL_ARG_DIFF_WEIGHTS, made.diff_weights_copy.memory}};
                         if constexpr (biased)
                         {
-                            made.bias = none(bias_desc);
-                            made.diff_bias = none(bias_desc);
-                            made.forward_arguments.emplace(DNNL_ARG_BIAS, made.bias);
+                            made.diff_bias = unbound(described.bias);
                             made.backward_weights_arguments.emplace(DNNL_ARG_DIFF_BIAS,
                                                                     made.diff_bias);
                         }
                         return made;
+                    });
+            }
+
+            forward_pass& fused_plan_for(std::size_t batch, const eltwise_post_op& activation)
+            {
+                return fused_plans_.get(
+                    {batch, activation},
+                    [](const fused_key& key)
+                    {
+                        using namespace dnnl_compat;
+                        const descriptors described = descriptors_for(key.batch);
+                        const auto forward_pd = strided_forward<forward_primitive>(
+                            Operation::algorithm, described.source, described.any_weights,
+                            described.bias, described.destination, described.where,
+                            with_post_op(key.activation));
+                        return make_forward_pass(described, forward_pd);
                     });
             }
 
@@ -691,17 +776,16 @@ namespace ssgan
                     return weights_;
             }
 
-            void run_forward(const_tensor_view<In> in, tensor_view<Out> out)
+            void run(forward_pass& pass, const_tensor_view<In> in, tensor_view<Out> out)
             {
-                plan& current = plan_for(in.batch());
                 auto& stream = dnnl_runtime::get().stream();
-                current.weights.set_data_handle(const_cast<float*>(used_weights()));
-                current.forward_weights.run(stream);
-                current.source.set_data_handle(const_cast<float*>(in.data()));
+                pass.weights.set_data_handle(const_cast<float*>(used_weights()));
+                pass.weights_in_layout.run(stream);
+                pass.source.set_data_handle(const_cast<float*>(in.data()));
                 if constexpr (biased)
-                    current.bias.set_data_handle(bias_);
-                current.destination.set_data_handle(out.data());
-                current.forward.execute(stream, current.forward_arguments);
+                    pass.bias.set_data_handle(bias_);
+                pass.destination.set_data_handle(out.data());
+                pass.primitive.execute(stream, pass.arguments);
                 stream.wait();
             }
 
@@ -714,7 +798,7 @@ namespace ssgan
                 if constexpr (biased)
                     std::fill_n(bias_, filters, 0.0f);
                 norm_.apply(weights_, scale_, effective_.data());
-                run_forward(in, out);
+                run(plan_for(in.batch()).forward, in, out);
 
                 const std::size_t batch = in.batch();
                 const double count = static_cast<double>(batch * area);
@@ -775,6 +859,7 @@ namespace ssgan
             aligned_buffer d_bias_;
             channel_weight_norm norm_;
             plan_cache<plan> plans_;
+            plan_cache<forward_pass, fused_key> fused_plans_;
         };
     }
 
