@@ -55,9 +55,9 @@ namespace
         const auto test = flags.dataset == "cifar10"
                               ? ssgan::data::load_cifar10(folder, ssgan::data::split::test)
                               : ssgan::data::load_mnist(folder, ssgan::data::split::test);
-        const std::vector<std::string> class_names =
-            flags.dataset == "cifar10" ? ssgan::data::cifar10_class_names(folder)
-                                       : std::vector<std::string>{};
+        const std::vector<std::string> class_names = flags.dataset == "cifar10"
+                                                         ? ssgan::data::cifar10_class_names(folder)
+                                                         : std::vector<std::string>{};
 
         // The averaged weights, with the trained network's batch-norm statistics.
         auto critic = std::make_unique<typename Model::discriminator>();
@@ -73,17 +73,16 @@ namespace
         const auto result =
             ssgan::gan::evaluate_classifier(*critic, test, Model::classes, pixels, flags.batch);
 
-        const fs::path output = flags.output.empty()
-                                    ? checkpoint.parent_path() /
-                                          ("eval-" + checkpoint.stem().string())
-                                    : fs::path(flags.output);
+        const fs::path output =
+            flags.output.empty() ? checkpoint.parent_path() / ("eval-" + checkpoint.stem().string())
+                                 : fs::path(flags.output);
         fs::create_directories(output);
 
-        std::cout << "checkpoint " << checkpoint.string() << " (model " << Model::name
-                  << ", step " << reader.integers("step").at(0) << ")\n"
+        std::cout << "checkpoint " << checkpoint.string() << " (model " << Model::name << ", step "
+                  << reader.integers("step").at(0) << ")\n"
                   << "test images: " << result.total << " from " << folder.string() << "\n"
-                  << std::fixed << std::setprecision(2) << "test accuracy: "
-                  << 100.0 * result.accuracy() << "%  (error "
+                  << std::fixed << std::setprecision(2)
+                  << "test accuracy: " << 100.0 * result.accuracy() << "%  (error "
                   << 100.0 * (1.0 - result.accuracy()) << "%, " << result.total - result.correct
                   << " wrong)\n\nper class:\n";
         nlohmann::json per_class = nlohmann::json::array();
@@ -140,9 +139,8 @@ namespace
             std::ofstream list(output / "misclassified.txt");
             list << "# test index, true label, predicted label\n";
             for (std::size_t i = 0; i < result.misclassified.size(); ++i)
-                list << result.misclassified[i] << " "
-                     << test.labels[result.misclassified[i]] << " "
-                     << result.misclassified_predictions[i] << "\n";
+                list << result.misclassified[i] << " " << test.labels[result.misclassified[i]]
+                     << " " << result.misclassified_predictions[i] << "\n";
         }
 
         using noise_shape = typename Model::generator::input_shape;

@@ -41,11 +41,12 @@ namespace
                                       " is a file; expected the folder that holds the four "
                                       "MNIST files");
         if (!std::filesystem::is_directory(folder))
-            throw ssgan::config_error("data dir " + folder.string() + " does not exist; run "
-                                      "scripts/get_mnist.sh " + folder.string() +
-                                      (dataset == "fashion_mnist" ? " --dataset fashion_mnist"
-                                                                  : "") +
-                                      " to obtain " + dataset);
+            throw ssgan::config_error(
+                "data dir " + folder.string() +
+                " does not exist; run "
+                "scripts/get_mnist.sh " +
+                folder.string() + (dataset == "fashion_mnist" ? " --dataset fashion_mnist" : "") +
+                " to obtain " + dataset);
         return ssgan::data::load_mnist(folder, which);
     }
 
@@ -80,9 +81,9 @@ namespace
             trainer, flags.session, [&](const ssgan::gan::progress& event) { printer(event); },
             [] { return tool::stop_signal.load() != 0; });
 
-        std::cout << "ssgan: model " << Model::name << " on " << flags.session.dataset_name
-                  << ", " << flags.settings.labels << " labels, batch "
-                  << flags.settings.batch_size << ", " << ssgan::current_threads()
+        std::cout << "ssgan: model " << Model::name << " on " << flags.session.dataset_name << ", "
+                  << flags.settings.labels << " labels, batch " << flags.settings.batch_size << ", "
+                  << ssgan::current_threads()
                   << " threads\nrun folder: " << session.run_dir().string() << std::endl;
         if (flags.session.resume)
             std::cout << "resumed at step " << trainer.steps_done() << std::endl;
@@ -93,19 +94,18 @@ namespace
         const auto& dir = session.run_dir();
         if (std::isfinite(session.last_test_accuracy()))
             std::cout << "\nstep " << trainer.steps_done() << ": test accuracy " << std::fixed
-                      << std::setprecision(2) << 100.0 * session.last_test_accuracy()
-                      << "% (error " << 100.0 * (1.0 - session.last_test_accuracy()) << "%)\n";
-        std::cout << "checkpoint:  " << (dir / ("model-" + std::to_string(trainer.steps_done()) +
-                                                ".ckpt")).string()
-                  << "\nsamples:     " << (dir / "samples").string() << "\nanimation:   "
-                  << (dir / "training.gif").string() << "\ncurves:      "
-                  << (dir / "curves.png").string() << "\nmetrics:     "
-                  << (dir / "metrics.csv").string() << std::endl;
+                      << std::setprecision(2) << 100.0 * session.last_test_accuracy() << "% (error "
+                      << 100.0 * (1.0 - session.last_test_accuracy()) << "%)\n";
+        std::cout << "checkpoint:  "
+                  << (dir / ("model-" + std::to_string(trainer.steps_done()) + ".ckpt")).string()
+                  << "\nsamples:     " << (dir / "samples").string()
+                  << "\nanimation:   " << (dir / "training.gif").string()
+                  << "\ncurves:      " << (dir / "curves.png").string()
+                  << "\nmetrics:     " << (dir / "metrics.csv").string() << std::endl;
         if (session.stopped_early())
         {
             std::cout << "stopped by signal " << tool::stop_signal.load()
-                      << " after saving; resume with --checkpoint " << dir.string()
-                      << std::endl;
+                      << " after saving; resume with --checkpoint " << dir.string() << std::endl;
             return 128 + tool::stop_signal.load();
         }
         return 0;

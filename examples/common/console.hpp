@@ -24,7 +24,8 @@ namespace tool
     // The first SIGINT or SIGTERM asks the trainer to save and stop; a second one kills.
     inline void install_stop_handlers()
     {
-        auto handler = [](int signal) {
+        auto handler = [](int signal)
+        {
             if (stop_signal.exchange(signal) != 0)
             {
                 std::signal(signal, SIG_DFL);
@@ -34,8 +35,8 @@ namespace tool
             // write(2) is safe in a signal handler; iostreams are not.
             constexpr char message[] = "\nstopping: saving a checkpoint after this step "
                                        "(a second signal ends at once, losing it)\n";
-            [[maybe_unused]] const auto written = ::write(STDERR_FILENO, message,
-                                                          sizeof message - 1);
+            [[maybe_unused]] const auto written =
+                ::write(STDERR_FILENO, message, sizeof message - 1);
         };
         std::signal(SIGINT, handler);
         std::signal(SIGTERM, handler);
@@ -80,10 +81,10 @@ namespace tool
             if (event.what == kind::evaluation)
             {
                 end_line();
-                std::cout << line << "\n  test accuracy " << std::fixed
-                          << std::setprecision(2) << 100.0 * event.test_accuracy
-                          << "%  (error " << 100.0 * (1.0 - event.test_accuracy) << "%)"
-                          << std::defaultfloat << std::endl;
+                std::cout << line << "\n  test accuracy " << std::fixed << std::setprecision(2)
+                          << 100.0 * event.test_accuracy << "%  (error "
+                          << 100.0 * (1.0 - event.test_accuracy) << "%)" << std::defaultfloat
+                          << std::endl;
             }
             else if (terminal_)
             {
@@ -142,8 +143,7 @@ namespace tool
             app.add_flag("--lr-weight-decay", settings.lr_weight_decay,
                          "Decay the learning rates linearly to zero over the last third of "
                          "training (needs --steps or --epochs)");
-            app.add_option("--epochs", epochs,
-                           "Train for this many epochs of the unlabeled set");
+            app.add_option("--epochs", epochs, "Train for this many epochs of the unlabeled set");
             app.add_option("--steps", session.max_steps, "Train until this step");
             app.add_option("--minutes", session.max_minutes,
                            "Train for this many minutes of wall time")
@@ -152,14 +152,12 @@ namespace tool
                            "Seed of every random choice: labeled subset, initialization, "
                            "noise, batches")
                 ->capture_default_str();
-            app.add_option("--threads", threads,
-                           "Threads for oneDNN, Eigen and TBB (0: all cores)")
+            app.add_option("--threads", threads, "Threads for oneDNN, Eigen and TBB (0: all cores)")
                 ->capture_default_str()
                 ->check(CLI::Range(0, 4096));
             app.add_option("--data-dir", data_dir,
                            "Folder that holds the dataset files (default: datasets/<dataset>)");
-            app.add_option("--train-dir", session.train_dir,
-                           "Folder in which run folders are made")
+            app.add_option("--train-dir", session.train_dir, "Folder in which run folders are made")
                 ->capture_default_str();
             app.add_option("--prefix", session.prefix, "First part of the run folder's name")
                 ->capture_default_str();
@@ -176,8 +174,7 @@ namespace tool
                            "Write a sample grid every N steps")
                 ->capture_default_str()
                 ->check(CLI::Range(1, 100000000));
-            app.add_option("--log-every", session.log_every,
-                           "Write a metrics row every N steps")
+            app.add_option("--log-every", session.log_every, "Write a metrics row every N steps")
                 ->capture_default_str()
                 ->check(CLI::Range(1, 100000000));
             app.add_option("--keep-checkpoints", session.keep_checkpoints,

@@ -25,12 +25,12 @@ namespace ssgan
         T* allocate(std::size_t count)
         {
             return static_cast<T*>(
-                ::operator new(count * sizeof(T), std::align_val_t{tensor_alignment}));
+                ::operator new (count * sizeof(T), std::align_val_t{tensor_alignment}));
         }
 
         void deallocate(T* pointer, std::size_t) noexcept
         {
-            ::operator delete(pointer, std::align_val_t{tensor_alignment});
+            ::operator delete (pointer, std::align_val_t{tensor_alignment});
         }
 
         template <class U>

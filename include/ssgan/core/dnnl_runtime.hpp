@@ -60,69 +60,79 @@ namespace ssgan
         }
 
 #if DNNL_VERSION_MAJOR >= 3
-        inline dnnl::eltwise_forward::primitive_desc eltwise_forward(
-            dnnl::prop_kind kind, dnnl::algorithm algorithm, const dnnl::memory::desc& desc,
-            float alpha, float beta)
+        inline dnnl::eltwise_forward::primitive_desc eltwise_forward(dnnl::prop_kind kind,
+                                                                     dnnl::algorithm algorithm,
+                                                                     const dnnl::memory::desc& desc,
+                                                                     float alpha, float beta)
         {
             return {dnnl_runtime::get().engine(), kind, algorithm, desc, desc, alpha, beta};
         }
 
-        inline dnnl::eltwise_backward::primitive_desc eltwise_backward(
-            dnnl::algorithm algorithm, const dnnl::memory::desc& desc, float alpha, float beta,
-            const dnnl::eltwise_forward::primitive_desc& hint)
+        inline dnnl::eltwise_backward::primitive_desc
+        eltwise_backward(dnnl::algorithm algorithm, const dnnl::memory::desc& desc, float alpha,
+                         float beta, const dnnl::eltwise_forward::primitive_desc& hint)
         {
             return {dnnl_runtime::get().engine(), algorithm, desc, desc, desc, alpha, beta, hint};
         }
 
-        inline dnnl::batch_normalization_forward::primitive_desc batch_norm_forward(
-            dnnl::prop_kind kind, const dnnl::memory::desc& desc, float epsilon,
-            dnnl::normalization_flags flags)
+        inline dnnl::batch_normalization_forward::primitive_desc
+        batch_norm_forward(dnnl::prop_kind kind, const dnnl::memory::desc& desc, float epsilon,
+                           dnnl::normalization_flags flags)
         {
             return {dnnl_runtime::get().engine(), kind, desc, desc, epsilon, flags};
         }
 
-        inline dnnl::batch_normalization_backward::primitive_desc batch_norm_backward(
-            const dnnl::memory::desc& desc, float epsilon, dnnl::normalization_flags flags,
-            const dnnl::batch_normalization_forward::primitive_desc& hint)
+        inline dnnl::batch_normalization_backward::primitive_desc
+        batch_norm_backward(const dnnl::memory::desc& desc, float epsilon,
+                            dnnl::normalization_flags flags,
+                            const dnnl::batch_normalization_forward::primitive_desc& hint)
         {
-            return {dnnl_runtime::get().engine(), dnnl::prop_kind::backward, desc, desc, desc,
-                    epsilon, flags, hint};
+            return {dnnl_runtime::get().engine(),
+                    dnnl::prop_kind::backward,
+                    desc,
+                    desc,
+                    desc,
+                    epsilon,
+                    flags,
+                    hint};
         }
 
         // oneDNN 3 names softplus "soft_relu" with a beta in alpha; beta 1 is log(1 + e^x).
         inline constexpr dnnl::algorithm softplus_algorithm = dnnl::algorithm::eltwise_soft_relu;
         inline constexpr float softplus_alpha = 1.0f;
 #else
-        inline dnnl::eltwise_forward::primitive_desc eltwise_forward(
-            dnnl::prop_kind kind, dnnl::algorithm algorithm, const dnnl::memory::desc& desc,
-            float alpha, float beta)
+        inline dnnl::eltwise_forward::primitive_desc eltwise_forward(dnnl::prop_kind kind,
+                                                                     dnnl::algorithm algorithm,
+                                                                     const dnnl::memory::desc& desc,
+                                                                     float alpha, float beta)
         {
             dnnl::eltwise_forward::desc op(kind, algorithm, desc, alpha, beta);
             return {op, dnnl_runtime::get().engine()};
         }
 
-        inline dnnl::eltwise_backward::primitive_desc eltwise_backward(
-            dnnl::algorithm algorithm, const dnnl::memory::desc& desc, float alpha, float beta,
-            const dnnl::eltwise_forward::primitive_desc& hint)
+        inline dnnl::eltwise_backward::primitive_desc
+        eltwise_backward(dnnl::algorithm algorithm, const dnnl::memory::desc& desc, float alpha,
+                         float beta, const dnnl::eltwise_forward::primitive_desc& hint)
         {
             dnnl::eltwise_backward::desc op(algorithm, desc, desc, alpha, beta);
             return {op, dnnl_runtime::get().engine(), hint};
         }
 
-        inline dnnl::batch_normalization_forward::primitive_desc batch_norm_forward(
-            dnnl::prop_kind kind, const dnnl::memory::desc& desc, float epsilon,
-            dnnl::normalization_flags flags)
+        inline dnnl::batch_normalization_forward::primitive_desc
+        batch_norm_forward(dnnl::prop_kind kind, const dnnl::memory::desc& desc, float epsilon,
+                           dnnl::normalization_flags flags)
         {
             dnnl::batch_normalization_forward::desc op(kind, desc, epsilon, flags);
             return {op, dnnl_runtime::get().engine()};
         }
 
-        inline dnnl::batch_normalization_backward::primitive_desc batch_norm_backward(
-            const dnnl::memory::desc& desc, float epsilon, dnnl::normalization_flags flags,
-            const dnnl::batch_normalization_forward::primitive_desc& hint)
+        inline dnnl::batch_normalization_backward::primitive_desc
+        batch_norm_backward(const dnnl::memory::desc& desc, float epsilon,
+                            dnnl::normalization_flags flags,
+                            const dnnl::batch_normalization_forward::primitive_desc& hint)
         {
             dnnl::batch_normalization_backward::desc op(dnnl::prop_kind::backward, desc, desc,
-                                                         epsilon, flags);
+                                                        epsilon, flags);
             return {op, dnnl_runtime::get().engine(), hint};
         }
 
@@ -169,55 +179,93 @@ namespace ssgan
 
 #if DNNL_VERSION_MAJOR >= 3
         template <class Primitive>
-        typename Primitive::primitive_desc strided_forward(
-            dnnl::algorithm algorithm, const dnnl::memory::desc& source,
-            const dnnl::memory::desc& weights, const dnnl::memory::desc& bias,
-            const dnnl::memory::desc& destination, const strided_geometry& geometry,
-            const dnnl::primitive_attr& attributes = {})
+        typename Primitive::primitive_desc
+        strided_forward(dnnl::algorithm algorithm, const dnnl::memory::desc& source,
+                        const dnnl::memory::desc& weights, const dnnl::memory::desc& bias,
+                        const dnnl::memory::desc& destination, const strided_geometry& geometry,
+                        const dnnl::primitive_attr& attributes = {})
         {
             auto& engine = dnnl_runtime::get().engine();
             const auto kind = dnnl::prop_kind::forward_training;
             if (bias.is_zero())
-                return {engine, kind, algorithm, source, weights, destination,
-                        geometry.strides, geometry.padding_before, geometry.padding_after,
+                return {engine,
+                        kind,
+                        algorithm,
+                        source,
+                        weights,
+                        destination,
+                        geometry.strides,
+                        geometry.padding_before,
+                        geometry.padding_after,
                         attributes};
-            return {engine, kind, algorithm, source, weights, bias, destination,
-                    geometry.strides, geometry.padding_before, geometry.padding_after,
+            return {engine,
+                    kind,
+                    algorithm,
+                    source,
+                    weights,
+                    bias,
+                    destination,
+                    geometry.strides,
+                    geometry.padding_before,
+                    geometry.padding_after,
                     attributes};
         }
 
         template <class Primitive, class ForwardHint>
-        typename Primitive::primitive_desc strided_backward_data(
-            dnnl::algorithm algorithm, const dnnl::memory::desc& diff_source,
-            const dnnl::memory::desc& weights, const dnnl::memory::desc& diff_destination,
-            const strided_geometry& geometry, const ForwardHint& hint)
+        typename Primitive::primitive_desc
+        strided_backward_data(dnnl::algorithm algorithm, const dnnl::memory::desc& diff_source,
+                              const dnnl::memory::desc& weights,
+                              const dnnl::memory::desc& diff_destination,
+                              const strided_geometry& geometry, const ForwardHint& hint)
         {
-            return {dnnl_runtime::get().engine(), algorithm, diff_source, weights,
-                    diff_destination, geometry.strides, geometry.padding_before,
-                    geometry.padding_after, hint};
+            return {dnnl_runtime::get().engine(),
+                    algorithm,
+                    diff_source,
+                    weights,
+                    diff_destination,
+                    geometry.strides,
+                    geometry.padding_before,
+                    geometry.padding_after,
+                    hint};
         }
 
         template <class Primitive, class ForwardHint>
-        typename Primitive::primitive_desc strided_backward_weights(
-            dnnl::algorithm algorithm, const dnnl::memory::desc& source,
-            const dnnl::memory::desc& diff_weights, const dnnl::memory::desc& diff_bias,
-            const dnnl::memory::desc& diff_destination, const strided_geometry& geometry,
-            const ForwardHint& hint)
+        typename Primitive::primitive_desc
+        strided_backward_weights(dnnl::algorithm algorithm, const dnnl::memory::desc& source,
+                                 const dnnl::memory::desc& diff_weights,
+                                 const dnnl::memory::desc& diff_bias,
+                                 const dnnl::memory::desc& diff_destination,
+                                 const strided_geometry& geometry, const ForwardHint& hint)
         {
             auto& engine = dnnl_runtime::get().engine();
             if (diff_bias.is_zero())
-                return {engine, algorithm, source, diff_weights, diff_destination,
-                        geometry.strides, geometry.padding_before, geometry.padding_after, hint};
-            return {engine, algorithm, source, diff_weights, diff_bias, diff_destination,
-                    geometry.strides, geometry.padding_before, geometry.padding_after, hint};
+                return {engine,
+                        algorithm,
+                        source,
+                        diff_weights,
+                        diff_destination,
+                        geometry.strides,
+                        geometry.padding_before,
+                        geometry.padding_after,
+                        hint};
+            return {engine,
+                    algorithm,
+                    source,
+                    diff_weights,
+                    diff_bias,
+                    diff_destination,
+                    geometry.strides,
+                    geometry.padding_before,
+                    geometry.padding_after,
+                    hint};
         }
 #else
         template <class Primitive>
-        typename Primitive::primitive_desc strided_forward(
-            dnnl::algorithm algorithm, const dnnl::memory::desc& source,
-            const dnnl::memory::desc& weights, const dnnl::memory::desc& bias,
-            const dnnl::memory::desc& destination, const strided_geometry& geometry,
-            const dnnl::primitive_attr& attributes = {})
+        typename Primitive::primitive_desc
+        strided_forward(dnnl::algorithm algorithm, const dnnl::memory::desc& source,
+                        const dnnl::memory::desc& weights, const dnnl::memory::desc& bias,
+                        const dnnl::memory::desc& destination, const strided_geometry& geometry,
+                        const dnnl::primitive_attr& attributes = {})
         {
             auto& engine = dnnl_runtime::get().engine();
             const auto kind = dnnl::prop_kind::forward_training;
@@ -235,10 +283,11 @@ namespace ssgan
         }
 
         template <class Primitive, class ForwardHint>
-        typename Primitive::primitive_desc strided_backward_data(
-            dnnl::algorithm algorithm, const dnnl::memory::desc& diff_source,
-            const dnnl::memory::desc& weights, const dnnl::memory::desc& diff_destination,
-            const strided_geometry& geometry, const ForwardHint& hint)
+        typename Primitive::primitive_desc
+        strided_backward_data(dnnl::algorithm algorithm, const dnnl::memory::desc& diff_source,
+                              const dnnl::memory::desc& weights,
+                              const dnnl::memory::desc& diff_destination,
+                              const strided_geometry& geometry, const ForwardHint& hint)
         {
             typename Primitive::desc op(algorithm, diff_source, weights, diff_destination,
                                         geometry.strides, geometry.padding_before,
@@ -247,11 +296,12 @@ namespace ssgan
         }
 
         template <class Primitive, class ForwardHint>
-        typename Primitive::primitive_desc strided_backward_weights(
-            dnnl::algorithm algorithm, const dnnl::memory::desc& source,
-            const dnnl::memory::desc& diff_weights, const dnnl::memory::desc& diff_bias,
-            const dnnl::memory::desc& diff_destination, const strided_geometry& geometry,
-            const ForwardHint& hint)
+        typename Primitive::primitive_desc
+        strided_backward_weights(dnnl::algorithm algorithm, const dnnl::memory::desc& source,
+                                 const dnnl::memory::desc& diff_weights,
+                                 const dnnl::memory::desc& diff_bias,
+                                 const dnnl::memory::desc& diff_destination,
+                                 const strided_geometry& geometry, const ForwardHint& hint)
         {
             auto& engine = dnnl_runtime::get().engine();
             if (diff_bias.is_zero())
@@ -262,8 +312,8 @@ namespace ssgan
                 return {op, engine, hint};
             }
             typename Primitive::desc op(algorithm, source, diff_weights, diff_bias,
-                                        diff_destination, geometry.strides,
-                                        geometry.padding_before, geometry.padding_after);
+                                        diff_destination, geometry.strides, geometry.padding_before,
+                                        geometry.padding_after);
             return {op, engine, hint};
         }
 #endif

@@ -43,8 +43,8 @@ namespace ssgan::init
     };
 
     template <class T>
-    concept initializer = std::is_same_v<T, normal> || std::is_same_v<T, he> ||
-                          std::is_same_v<T, glorot>;
+    concept initializer =
+        std::is_same_v<T, normal> || std::is_same_v<T, he> || std::is_same_v<T, glorot>;
 
     namespace detail
     {
@@ -57,8 +57,8 @@ namespace ssgan::init
         template <class Default, class Head, class... Tail>
         struct pick<Default, Head, Tail...>
         {
-            using type = std::conditional_t<initializer<Head>, Head,
-                                            typename pick<Default, Tail...>::type>;
+            using type =
+                std::conditional_t<initializer<Head>, Head, typename pick<Default, Tail...>::type>;
         };
     }
 

@@ -75,13 +75,16 @@ namespace ssgan
         {
             const std::uint64_t start = reserve(values.size());
             const std::uint64_t key = state_.key;
-            for_chunks(values.size(), [&](std::size_t begin, std::size_t end) {
-                for (std::size_t i = begin; i < end; ++i)
-                {
-                    const float unit = detail::unit_float(detail::hash_counter(key, start + i));
-                    values[i] = high - (high - low) * unit;
-                }
-            });
+            for_chunks(values.size(),
+                       [&](std::size_t begin, std::size_t end)
+                       {
+                           for (std::size_t i = begin; i < end; ++i)
+                           {
+                               const float unit =
+                                   detail::unit_float(detail::hash_counter(key, start + i));
+                               values[i] = high - (high - low) * unit;
+                           }
+                       });
         }
 
         // Fills with normal values (Box-Muller on pairs of counters).
@@ -89,19 +92,22 @@ namespace ssgan
         {
             const std::uint64_t start = reserve(2 * ((values.size() + 1) / 2));
             const std::uint64_t key = state_.key;
-            for_chunks((values.size() + 1) / 2, [&](std::size_t begin, std::size_t end) {
-                for (std::size_t pair = begin; pair < end; ++pair)
-                {
-                    const float u1 = detail::unit_float(detail::hash_counter(key, start + 2 * pair));
-                    const float u2 =
-                        detail::unit_float(detail::hash_counter(key, start + 2 * pair + 1));
-                    const float radius = std::sqrt(-2.0f * std::log(u1));
-                    const float angle = 2.0f * std::numbers::pi_v<float> * u2;
-                    values[2 * pair] = mean + stddev * radius * std::cos(angle);
-                    if (2 * pair + 1 < values.size())
-                        values[2 * pair + 1] = mean + stddev * radius * std::sin(angle);
-                }
-            });
+            for_chunks((values.size() + 1) / 2,
+                       [&](std::size_t begin, std::size_t end)
+                       {
+                           for (std::size_t pair = begin; pair < end; ++pair)
+                           {
+                               const float u1 =
+                                   detail::unit_float(detail::hash_counter(key, start + 2 * pair));
+                               const float u2 = detail::unit_float(
+                                   detail::hash_counter(key, start + 2 * pair + 1));
+                               const float radius = std::sqrt(-2.0f * std::log(u1));
+                               const float angle = 2.0f * std::numbers::pi_v<float> * u2;
+                               values[2 * pair] = mean + stddev * radius * std::cos(angle);
+                               if (2 * pair + 1 < values.size())
+                                   values[2 * pair + 1] = mean + stddev * radius * std::sin(angle);
+                           }
+                       });
         }
 
         // Fills with 1 / keep_probability where a unit is kept and 0 where it is dropped, the
@@ -111,13 +117,16 @@ namespace ssgan
             const std::uint64_t start = reserve(values.size());
             const std::uint64_t key = state_.key;
             const float scale = 1.0f / keep_probability;
-            for_chunks(values.size(), [&](std::size_t begin, std::size_t end) {
-                for (std::size_t i = begin; i < end; ++i)
-                {
-                    const float unit = detail::unit_float(detail::hash_counter(key, start + i));
-                    values[i] = unit <= keep_probability ? scale : 0.0f;
-                }
-            });
+            for_chunks(values.size(),
+                       [&](std::size_t begin, std::size_t end)
+                       {
+                           for (std::size_t i = begin; i < end; ++i)
+                           {
+                               const float unit =
+                                   detail::unit_float(detail::hash_counter(key, start + i));
+                               values[i] = unit <= keep_probability ? scale : 0.0f;
+                           }
+                       });
         }
 
     private:
@@ -137,9 +146,8 @@ namespace ssgan
                 return;
             }
             tbb::parallel_for(tbb::blocked_range<std::size_t>(0, count, detail::random_grain),
-                              [&](const tbb::blocked_range<std::size_t>& range) {
-                                  body(range.begin(), range.end());
-                              });
+                              [&](const tbb::blocked_range<std::size_t>& range)
+                              { body(range.begin(), range.end()); });
         }
 
         state_type state_;

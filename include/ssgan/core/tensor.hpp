@@ -66,8 +66,8 @@ namespace ssgan
         using shape_type = S;
 
         tensor() = default;
-        explicit tensor(std::size_t batch, float value = 0.0f) : storage_(batch * S::size, value),
-                                                                 batch_(batch)
+        explicit tensor(std::size_t batch, float value = 0.0f)
+            : storage_(batch * S::size, value), batch_(batch)
         {
         }
 

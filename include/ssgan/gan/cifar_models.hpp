@@ -28,20 +28,15 @@ namespace ssgan::gan
     // two 1 × 1 (network-in-network) layers, global average pooling, 10 logits.
     template <std::size_t Narrow, std::size_t Wide>
     using improved_32x32_discriminator =
-        network<input<3, 32, 32>,
-                dropout<0.2f>,
-                conv2d<Narrow, kernel<3>, weight_norm>, leaky_relu<0.2f>,
-                conv2d<Narrow, kernel<3>, weight_norm>, leaky_relu<0.2f>,
-                conv2d<Narrow, kernel<3>, stride<2>, weight_norm>, leaky_relu<0.2f>,
-                dropout<0.5f>,
+        network<input<3, 32, 32>, dropout<0.2f>, conv2d<Narrow, kernel<3>, weight_norm>,
+                leaky_relu<0.2f>, conv2d<Narrow, kernel<3>, weight_norm>, leaky_relu<0.2f>,
+                conv2d<Narrow, kernel<3>, stride<2>, weight_norm>, leaky_relu<0.2f>, dropout<0.5f>,
                 conv2d<Wide, kernel<3>, weight_norm>, leaky_relu<0.2f>,
                 conv2d<Wide, kernel<3>, weight_norm>, leaky_relu<0.2f>,
-                conv2d<Wide, kernel<3>, stride<2>, weight_norm>, leaky_relu<0.2f>,
-                dropout<0.5f>,
+                conv2d<Wide, kernel<3>, stride<2>, weight_norm>, leaky_relu<0.2f>, dropout<0.5f>,
                 conv2d<Wide, kernel<3>, padding::valid, weight_norm>, leaky_relu<0.2f>,
                 conv2d<Wide, kernel<1>, weight_norm>, leaky_relu<0.2f>,
-                conv2d<Wide, kernel<1>, weight_norm>, leaky_relu<0.2f>,
-                global_average_pool,
+                conv2d<Wide, kernel<1>, weight_norm>, leaky_relu<0.2f>, global_average_pool,
                 dense<10, weight_norm, init_scale<0.1f>>>;
 
     // The pooled features: Wide channels, each the mean over the last 6 × 6 map.
@@ -50,13 +45,10 @@ namespace ssgan::gan
     // z(100) → 4 × 4 × 512 → 8 × 8 × 256 → 16 × 16 × 128 → 32 × 32 × 3 in [-1, 1]; batch
     // norm before each ReLU, weight norm on the output layer.
     using improved_32x32_generator =
-        network<input<100>,
-                dense<4 * 4 * 512>, batch_norm<>, relu,
-                reshape<512, 4, 4>,
+        network<input<100>, dense<4 * 4 * 512>, batch_norm<>, relu, reshape<512, 4, 4>,
                 deconv2d<256, kernel<5>, stride<2>, padding::same>, batch_norm<>, relu,
                 deconv2d<128, kernel<5>, stride<2>, padding::same>, batch_norm<>, relu,
-                deconv2d<3, kernel<5>, stride<2>, padding::same,
-                         weight_norm_without_data_init>,
+                deconv2d<3, kernel<5>, stride<2>, padding::same, weight_norm_without_data_init>,
                 tanh>;
 
     struct cifar_improved
@@ -68,13 +60,19 @@ namespace ssgan::gan
         static constexpr float noise_low = 0.0f;            // z ~ U(0, 1), as Salimans et al.
         static constexpr float noise_high = 1.0f;
 
+        // One layer block per line, kept out of clang-format's packing.
+        // clang-format off
         using discriminator = improved_32x32_discriminator<96, 192>;
+        // clang-format on
 
         static constexpr std::size_t feature_layer = improved_32x32_feature_layer;
         static_assert(std::is_same_v<discriminator::output_shape_of<feature_layer>, shape<192>>);
 
+        // One layer block per line, kept out of clang-format's packing.
+        // clang-format off
         using generator = improved_32x32_generator;
         using pair = gan_pair<generator, discriminator>;
+        // clang-format on
 
         // Adam at 3e-4 with β1 = 0.5 for both networks, the rate falling linearly to zero over
         // the last third of training (when the tool knows where training ends).
@@ -104,13 +102,19 @@ namespace ssgan::gan
         static constexpr float noise_low = 0.0f;            // z ~ U(0, 1)
         static constexpr float noise_high = 1.0f;
 
+        // One layer block per line, kept out of clang-format's packing.
+        // clang-format off
         using discriminator = improved_32x32_discriminator<64, 128>;
+        // clang-format on
 
         static constexpr std::size_t feature_layer = improved_32x32_feature_layer;
         static_assert(std::is_same_v<discriminator::output_shape_of<feature_layer>, shape<128>>);
 
+        // One layer block per line, kept out of clang-format's packing.
+        // clang-format off
         using generator = improved_32x32_generator;
         using pair = gan_pair<generator, discriminator>;
+        // clang-format on
 
         static settings defaults()
         {
@@ -126,12 +130,14 @@ namespace ssgan::gan
     {
         static constexpr std::string_view name = "cifar10-seed";
         static constexpr std::size_t classes = 10;
-        static constexpr bool explicit_fake_class = true;  // 11 logits, the last one "fake"
+        static constexpr bool explicit_fake_class = true;   // 11 logits, the last one "fake"
         static constexpr bool pixels_from_minus_one = true; // images in [-1, 1]
         static constexpr float noise_low = -1.0f;           // z ~ U(-1, 1)
         static constexpr float noise_high = 1.0f;
 
         // 32 → 16 → 8 → 4 with 64, 128 and 256 channels.
+        // One layer block per line, kept out of clang-format's packing.
+        // clang-format off
         using discriminator =
             network<input<3, 32, 32>,
                     conv2d<64, kernel<5>, stride<2>, padding::same>, leaky_relu<0.2f>,
@@ -141,6 +147,7 @@ namespace ssgan::gan
                     conv2d<256, kernel<5>, stride<2>, padding::same>, leaky_relu<0.2f>,
                     batch_norm<>, dropout<0.5f>,
                     flatten, dense<11>>;
+        // clang-format on
 
         // The flattened 256 × 4 × 4 features before the last dense layer.
         static constexpr std::size_t feature_layer = 12;
@@ -148,12 +155,15 @@ namespace ssgan::gan
 
         // Valid padding, n' = (n - 1)·s + k: 1 → 2 (k 2, s 1) → 6 (k 4, s 2) → 14 (k 4, s 2)
         // → 32 (k 6, s 2), with 384, 128, 64 and 3 channels.
+        // One layer block per line, kept out of clang-format's packing.
+        // clang-format off
         using generator =
             network<input<100>, reshape<100, 1, 1>,
                     deconv2d<384, kernel<2>, stride<1>, padding::valid>, relu, batch_norm<>,
                     deconv2d<128, kernel<4>, stride<2>, padding::valid>, relu, batch_norm<>,
                     deconv2d<64, kernel<4>, stride<2>, padding::valid>, relu, batch_norm<>,
                     deconv2d<3, kernel<6>, stride<2>, padding::valid>, tanh>;
+        // clang-format on
 
         using pair = gan_pair<generator, discriminator>;
 

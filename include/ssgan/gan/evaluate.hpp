@@ -29,8 +29,7 @@ namespace ssgan::gan
             std::size_t row_total = 0;
             for (std::size_t c = 0; c < classes; ++c)
                 row_total += confusion[label * classes + c];
-            return row_total ? double(confusion[label * classes + label]) / double(row_total)
-                             : 0.0;
+            return row_total ? double(confusion[label * classes + label]) / double(row_total) : 0.0;
         }
     };
 
@@ -71,9 +70,9 @@ namespace ssgan::gan
                     loss::argmax(std::span<const float>(logits.sample(i), classes)));
                 const int truth = test.labels[start + i];
                 if (truth < 0 || std::size_t(truth) >= classes)
-                    throw data_error("test set: label " + std::to_string(truth) +
-                                     " of image " + std::to_string(start + i) +
-                                     " is outside 0.." + std::to_string(classes - 1));
+                    throw data_error("test set: label " + std::to_string(truth) + " of image " +
+                                     std::to_string(start + i) + " is outside 0.." +
+                                     std::to_string(classes - 1));
                 result.confusion[std::size_t(truth) * classes + std::size_t(predicted)] += 1;
                 if (predicted == truth)
                     ++result.correct;

@@ -30,6 +30,8 @@ namespace ssgan::gan
         static constexpr float noise_low = 0.0f;             // z ~ U(0, 1)
         static constexpr float noise_high = 1.0f;
 
+        // One layer block per line, kept out of clang-format's packing.
+        // clang-format off
         using discriminator = network<input<1, 28, 28>,
                                       flatten, gaussian_noise<0.3f>,
                                       dense<1000, weight_norm>, relu, gaussian_noise<0.5f>,
@@ -38,16 +40,20 @@ namespace ssgan::gan
                                       dense<250, weight_norm>, relu, gaussian_noise<0.5f>,
                                       dense<250, weight_norm>, relu, gaussian_noise<0.5f>,
                                       dense<10, weight_norm, init_scale<0.1f>>>;
+        // clang-format on
 
         // The last hidden layer's output, after its ReLU and before its noise.
         static constexpr std::size_t feature_layer = 15;
         static_assert(std::is_same_v<discriminator::output_shape_of<feature_layer>, shape<250>>);
 
+        // One layer block per line, kept out of clang-format's packing.
+        // clang-format off
         using generator = network<input<100>,
                                   dense<500>, softplus, batch_norm<>,
                                   dense<500>, softplus, batch_norm<>,
                                   dense<784, weight_norm_without_data_init>, sigmoid,
                                   reshape<1, 28, 28>>;
+        // clang-format on
 
         using pair = gan_pair<generator, discriminator>;
 
@@ -68,11 +74,13 @@ namespace ssgan::gan
     {
         static constexpr std::string_view name = "seed";
         static constexpr std::size_t classes = 10;
-        static constexpr bool explicit_fake_class = true;  // 11 logits, the last one "fake"
+        static constexpr bool explicit_fake_class = true;   // 11 logits, the last one "fake"
         static constexpr bool pixels_from_minus_one = true; // images in [-1, 1]
         static constexpr float noise_low = -1.0f;           // z ~ U(-1, 1)
         static constexpr float noise_high = 1.0f;
 
+        // One layer block per line, kept out of clang-format's packing.
+        // clang-format off
         using discriminator =
             network<input<1, 28, 28>,
                     conv2d<32, kernel<5>, stride<2>, padding::same>, leaky_relu<0.2f>,
@@ -82,17 +90,21 @@ namespace ssgan::gan
                     conv2d<128, kernel<5>, stride<2>, padding::same>, leaky_relu<0.2f>,
                     batch_norm<>, dropout<0.5f>,
                     flatten, dense<11>>;
+        // clang-format on
 
         // The flattened 128 × 4 × 4 features before the last dense layer.
         static constexpr std::size_t feature_layer = 12;
         static_assert(std::is_same_v<discriminator::output_shape_of<feature_layer>, shape<2048>>);
 
+        // One layer block per line, kept out of clang-format's packing.
+        // clang-format off
         using generator =
             network<input<100>, reshape<100, 1, 1>,
                     deconv2d<100, kernel<2>, stride<1>, padding::valid>, relu, batch_norm<>,
                     deconv2d<25, kernel<3>, stride<2>, padding::valid>, relu, batch_norm<>,
                     deconv2d<6, kernel<4>, stride<2>, padding::valid>, relu, batch_norm<>,
                     deconv2d<1, kernel<6>, stride<2>, padding::valid>, tanh>;
+        // clang-format on
 
         using pair = gan_pair<generator, discriminator>;
 

@@ -113,13 +113,14 @@ namespace ssgan::gan
         using reporter = std::function<void(const progress&)>;
         using stop_check = std::function<bool()>;
 
-        session(trainer<Model>& trainer, session_options options, reporter report,
-                stop_check stop_requested = [] { return false; })
+        session(
+            trainer<Model>& trainer, session_options options, reporter report,
+            stop_check stop_requested = [] { return false; })
             : trainer_(trainer), options_(std::move(options)), report_(std::move(report)),
               stop_requested_(std::move(stop_requested))
         {
-            if (options_.log_every == 0 || options_.eval_every == 0 ||
-                options_.save_every == 0 || options_.sample_every == 0)
+            if (options_.log_every == 0 || options_.eval_every == 0 || options_.save_every == 0 ||
+                options_.sample_every == 0)
                 throw config_error("log, eval, save and sample intervals must be at least 1 step");
             if (options_.keep_checkpoints == 0)
                 throw config_error("keep checkpoints: expected at least 1");
@@ -191,8 +192,7 @@ namespace ssgan::gan
                                                 double(trainer_.steps_done()));
                     elapsed_before_ = last_logged_seconds(run_dir_ / "metrics.csv");
                 }
-                write_text(run_dir_ / ("resume-" + std::to_string(trainer_.steps_done()) +
-                                       ".json"),
+                write_text(run_dir_ / ("resume-" + std::to_string(trainer_.steps_done()) + ".json"),
                            options_.config.dump(2) + "\n");
                 last_saved_step_ = trainer_.steps_done();
             }
@@ -270,8 +270,8 @@ namespace ssgan::gan
 
         static std::vector<std::string> columns()
         {
-            return {"step",   "epoch",          "seconds",     "s_loss",
-                    "d_loss_real", "d_loss_fake", "d_loss",      "g_loss",
+            return {"step",           "epoch",         "seconds",          "s_loss",
+                    "d_loss_real",    "d_loss_fake",   "d_loss",           "g_loss",
                     "train_accuracy", "test_accuracy", "images_per_second"};
         }
 
@@ -341,11 +341,10 @@ namespace ssgan::gan
             row.epoch = trainer_.epoch();
             row.seconds = elapsed_before_ + std::chrono::duration<double>(now - start).count();
             row.eta_seconds = eta(start, first_step);
-            row.images_per_second = interval > 0.0
-                                        ? double(interval_steps_) *
-                                              double(trainer_.current_settings().batch_size) /
-                                              interval
-                                        : 0.0;
+            row.images_per_second =
+                interval > 0.0 ? double(interval_steps_) *
+                                     double(trainer_.current_settings().batch_size) / interval
+                               : 0.0;
             row.losses = {float(interval_sum_.s_loss / count),
                           float(interval_sum_.d_loss_real / count),
                           float(interval_sum_.d_loss_fake / count),
@@ -458,8 +457,8 @@ namespace ssgan::gan
         void finish(clock::time_point start, std::uint64_t first_step)
         {
             if (trainer_.steps_done() == first_step && !stopped_early_)
-                note("the step budget was already reached at step " +
-                     std::to_string(first_step) + "; nothing to train");
+                note("the step budget was already reached at step " + std::to_string(first_step) +
+                     "; nothing to train");
             save_checkpoint();
             if (interval_steps_ > 0)
                 log_row(start, first_step, true);

@@ -21,11 +21,11 @@ namespace ssgan::gan
     struct settings
     {
         std::size_t batch_size = 100;
-        std::size_t labels = 100;           // labeled training images, balanced over classes
-        float learning_rate = 0.003f;       // the discriminator's Adam rate
-        float generator_lr_ratio = 1.0f;    // the generator's rate is this times the D's
-        std::size_t update_rate = 1;        // generator steps per discriminator step
-        bool lr_weight_decay = false;       // linear decay to zero over the last third
+        std::size_t labels = 100;        // labeled training images, balanced over classes
+        float learning_rate = 0.003f;    // the discriminator's Adam rate
+        float generator_lr_ratio = 1.0f; // the generator's rate is this times the D's
+        std::size_t update_rate = 1;     // generator steps per discriminator step
+        bool lr_weight_decay = false;    // linear decay to zero over the last third
         float beta1 = 0.5f;
         float beta2 = 0.999f;
         float unsupervised_weight = 0.5f;   // weight of the real-unlabeled and fake terms
@@ -34,8 +34,8 @@ namespace ssgan::gan
         float ema_decay = 0.999f;           // averaged weights used for testing
         float reconstruction_weight = 0.0f; // annealed Huber loss between fake and real images
         std::size_t reconstruction_anneal_steps = 1000;
-        std::size_t init_batch = 500;       // images for data-dependent initialization
-        std::size_t total_steps = 0;        // for the decay schedule; 0 when unknown
+        std::size_t init_batch = 500; // images for data-dependent initialization
+        std::size_t total_steps = 0;  // for the decay schedule; 0 when unknown
         std::uint64_t seed = 1;
 
         void validate() const
@@ -52,7 +52,8 @@ namespace ssgan::gan
                 fail("generator lr ratio: expected a finite value > 0");
             if (update_rate == 0 || update_rate > 100)
                 fail("update rate: expected 1..100 generator steps per discriminator step, "
-                     "found " + std::to_string(update_rate));
+                     "found " +
+                     std::to_string(update_rate));
             if (!(beta1 >= 0.0f && beta1 < 1.0f) || !(beta2 >= 0.0f && beta2 < 1.0f))
                 fail("Adam betas: expected values in [0, 1)");
             if (!(label_smoothing >= 0.0f && label_smoothing < 1.0f))

@@ -70,8 +70,8 @@ namespace ssgan::gan
         trainer(const data::dataset& train, const data::dataset& test, settings chosen,
                 generator_objective objective = Model::objective)
             : settings_(chosen), objective_(objective), train_(train), test_(test),
-              random_(chosen.seed), noise_random_(random_.split(1)), layer_random_(random_.split(2)),
-              labeled_indices_(pick_labeled(train, chosen)),
+              random_(chosen.seed), noise_random_(random_.split(1)),
+              layer_random_(random_.split(2)), labeled_indices_(pick_labeled(train, chosen)),
               labeled_(labeled_indices_, chosen.batch_size, derive(chosen.seed, 3)),
               unlabeled_for_d_(train.count, chosen.batch_size, derive(chosen.seed, 4),
                                data::epoch_end::drop),
@@ -179,8 +179,8 @@ namespace ssgan::gan
             const std::uint64_t ema_updates = ema_->updates();
             writer.add("D.ema.updates", std::span<const std::uint64_t>(&ema_updates, 1));
             const std::vector<std::uint64_t> streams = {
-                noise_random_.state().key, noise_random_.state().counter,
-                layer_random_.state().key, layer_random_.state().counter};
+                noise_random_.state().key, noise_random_.state().counter, layer_random_.state().key,
+                layer_random_.state().counter};
             writer.add("random", std::span<const std::uint64_t>(streams));
             std::vector<std::uint64_t> samplers;
             for (const auto* sampler : {&labeled_, &unlabeled_for_d_, &unlabeled_for_g_})
@@ -205,8 +205,8 @@ namespace ssgan::gan
             const std::string model = reader.text("model");
             if (model != Model::name)
                 throw checkpoint_error("checkpoint " + path.string() + ": written for model \"" +
-                                       model + "\", this run uses \"" +
-                                       std::string(Model::name) + "\"");
+                                       model + "\", this run uses \"" + std::string(Model::name) +
+                                       "\"");
             load_network(reader, "D", *d_);
             load_network(reader, "G", *g_);
             load_optimizer(reader, "D.adam", d_optimizer_);
@@ -289,8 +289,8 @@ namespace ssgan::gan
                                  std::to_string(set.height) + "x" + std::to_string(set.width) +
                                  ", the model takes " + image_shape::describe());
             if (set.labels.size() != set.count || set.num_classes != classes)
-                throw data_error(what + ": expected a label in 0.." +
-                                 std::to_string(classes - 1) + " for each image");
+                throw data_error(what + ": expected a label in 0.." + std::to_string(classes - 1) +
+                                 " for each image");
         }
 
         static void save_optimizer(checkpoint_writer& writer, const std::string& name,
@@ -323,8 +323,7 @@ namespace ssgan::gan
             d_->initialize_from_data(images, ctx);
         }
 
-        void load_batch(data::batch_sampler& sampler, tensor<image_shape>& images,
-                        bool with_labels)
+        void load_batch(data::batch_sampler& sampler, tensor<image_shape>& images, bool with_labels)
         {
             sampler.next_batch(batch_indices_);
             data::copy_batch(train_, batch_indices_, pixels, images.span());
@@ -347,9 +346,9 @@ namespace ssgan::gan
                     logits.span(), batch_labels_, batch, classes, d_logits_.span(),
                     {.label_smoothing = settings_.label_smoothing});
             else
-                result.s_loss = loss::implicit_fake::supervised(
-                    logits.span(), batch_labels_, batch, classes, d_logits_.span(),
-                    {settings_.label_smoothing, 1.0f});
+                result.s_loss = loss::implicit_fake::supervised(logits.span(), batch_labels_, batch,
+                                                                classes, d_logits_.span(),
+                                                                {settings_.label_smoothing, 1.0f});
             std::size_t correct = 0;
             if constexpr (explicit_fake)
                 correct = loss::explicit_fake::count_correct(logits.span(), batch_labels_, batch,
@@ -482,15 +481,15 @@ namespace ssgan::gan
 
         void check_finite(const step_result& result) const
         {
-            const std::pair<const char*, float> losses[] = {
-                {"s_loss", result.s_loss},           {"d_loss_real", result.d_loss_real},
-                {"d_loss_fake", result.d_loss_fake}, {"d_loss", result.d_loss},
-                {"g_loss", result.g_loss}};
+            const std::pair<const char*, float> losses[] = {{"s_loss", result.s_loss},
+                                                            {"d_loss_real", result.d_loss_real},
+                                                            {"d_loss_fake", result.d_loss_fake},
+                                                            {"d_loss", result.d_loss},
+                                                            {"g_loss", result.g_loss}};
             for (const auto& [name, value] : losses)
                 if (!std::isfinite(value))
-                    throw divergence_error("training diverged at step " +
-                                           std::to_string(step_) + ": " + name + " is " +
-                                           std::to_string(value));
+                    throw divergence_error("training diverged at step " + std::to_string(step_) +
+                                           ": " + name + " is " + std::to_string(value));
         }
 
         settings settings_;

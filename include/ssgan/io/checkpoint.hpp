@@ -74,8 +74,8 @@ namespace ssgan
             bytes.insert(bytes.end(), body_.begin(), body_.end());
             append_u32(bytes, crc_of(bytes));
 
-            const auto folder = path.has_parent_path() ? path.parent_path()
-                                                       : std::filesystem::path(".");
+            const auto folder =
+                path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
             const auto temporary =
                 folder / ("." + path.filename().string() + ".tmp" + std::to_string(::getpid()));
             const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -127,8 +127,8 @@ namespace ssgan
             std::size_t done = 0;
             while (done < bytes.size())
             {
-                const auto chunk = static_cast<uInt>(std::min<std::size_t>(bytes.size() - done,
-                                                                           1u << 30));
+                const auto chunk =
+                    static_cast<uInt>(std::min<std::size_t>(bytes.size() - done, 1u << 30));
                 crc = ::crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + done), chunk);
                 done += chunk;
             }
@@ -305,8 +305,8 @@ namespace ssgan
                                    const std::string& found) const
         {
             throw checkpoint_error("checkpoint " + path_.string() + " at byte " +
-                                   std::to_string(offset) + ": expected " + expected +
-                                   ", found " + found);
+                                   std::to_string(offset) + ": expected " + expected + ", found " +
+                                   found);
         }
 
         static std::string hex(std::uint32_t value)

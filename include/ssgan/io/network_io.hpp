@@ -53,8 +53,8 @@ namespace ssgan
             if (have != want)
                 throw checkpoint_error("checkpoint " + reader.path().string() + ": network \"" +
                                        name + "\" differs at layer " + std::to_string(i) +
-                                       ": the checkpoint has " + have +
-                                       "; this program expects " + want);
+                                       ": the checkpoint has " + have + "; this program expects " +
+                                       want);
         }
     }
 

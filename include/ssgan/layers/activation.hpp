@@ -23,8 +23,7 @@ namespace ssgan
         // *_use_dst_for_bwd algorithm, which computes the same forward and leaves out what only
         // a backward pass would use.
         template <class Spec>
-        concept fusable_eltwise_spec =
-            Spec::backward_uses_output &&
+        concept fusable_eltwise_spec = Spec::backward_uses_output &&
             std::convertible_to<decltype(Spec::fused_algorithm), dnnl::algorithm>;
 
         // Spec: which oneDNN algorithm runs forward, which runs backward (the *_use_dst_for_bwd
@@ -61,8 +60,7 @@ namespace ssgan
                 current.source.set_data_handle(const_cast<float*>(saved));
                 current.diff_destination.set_data_handle(const_cast<float*>(d_out.data()));
                 current.diff_source.set_data_handle(d_in.data());
-                current.backward.execute(dnnl_runtime::get().stream(),
-                                         current.backward_arguments);
+                current.backward.execute(dnnl_runtime::get().stream(), current.backward_arguments);
                 dnnl_runtime::get().stream().wait();
             }
 
@@ -77,35 +75,39 @@ namespace ssgan
 
             plan& plan_for(std::size_t batch)
             {
-                return plans_.get(batch, [](std::size_t rows) {
-                    using namespace dnnl_compat;
-                    auto& engine = dnnl_runtime::get().engine();
-                    const dnnl::memory::dims dims{static_cast<dnnl::memory::dim>(rows),
-                                                  static_cast<dnnl::memory::dim>(In::size)};
-                    const auto desc = plain_desc(dims, tag::nc);
-                    const auto forward_pd =
-                        eltwise_forward(dnnl::prop_kind::forward_training, Spec::forward_algorithm,
-                                        desc, Spec::alpha(), Spec::beta());
-                    const auto backward_pd = eltwise_backward(
-                        Spec::backward_algorithm, desc, Spec::alpha(), Spec::beta(), forward_pd);
+                return plans_.get(
+                    batch,
+                    [](std::size_t rows)
+                    {
+                        using namespace dnnl_compat;
+                        auto& engine = dnnl_runtime::get().engine();
+                        const dnnl::memory::dims dims{static_cast<dnnl::memory::dim>(rows),
+                                                      static_cast<dnnl::memory::dim>(In::size)};
+                        const auto desc = plain_desc(dims, tag::nc);
+                        const auto forward_pd = eltwise_forward(dnnl::prop_kind::forward_training,
+                                                                Spec::forward_algorithm, desc,
+                                                                Spec::alpha(), Spec::beta());
+                        const auto backward_pd =
+                            eltwise_backward(Spec::backward_algorithm, desc, Spec::alpha(),
+                                             Spec::beta(), forward_pd);
 
-                    plan made{dnnl::eltwise_forward(forward_pd),
-                              dnnl::eltwise_backward(backward_pd),
-                              dnnl::memory(desc, engine, DNNL_MEMORY_NONE),
-                              dnnl::memory(desc, engine, DNNL_MEMORY_NONE),
-                              dnnl::memory(desc, engine, DNNL_MEMORY_NONE),
-                              dnnl::memory(desc, engine, DNNL_MEMORY_NONE),
-                              {},
-                              {}};
-                    made.forward_arguments = {{DNNL_ARG_SRC, made.source},
-                                              {DNNL_ARG_DST, made.destination}};
-                    const int saved_argument =
-                        Spec::backward_uses_output ? DNNL_ARG_DST : DNNL_ARG_SRC;
-                    made.backward_arguments = {{saved_argument, made.source},
-                                               {DNNL_ARG_DIFF_DST, made.diff_destination},
-                                               {DNNL_ARG_DIFF_SRC, made.diff_source}};
-                    return made;
-                });
+                        plan made{dnnl::eltwise_forward(forward_pd),
+                                  dnnl::eltwise_backward(backward_pd),
+                                  dnnl::memory(desc, engine, DNNL_MEMORY_NONE),
+                                  dnnl::memory(desc, engine, DNNL_MEMORY_NONE),
+                                  dnnl::memory(desc, engine, DNNL_MEMORY_NONE),
+                                  dnnl::memory(desc, engine, DNNL_MEMORY_NONE),
+                                  {},
+                                  {}};
+                        made.forward_arguments = {{DNNL_ARG_SRC, made.source},
+                                                  {DNNL_ARG_DST, made.destination}};
+                        const int saved_argument =
+                            Spec::backward_uses_output ? DNNL_ARG_DST : DNNL_ARG_SRC;
+                        made.backward_arguments = {{saved_argument, made.source},
+                                                   {DNNL_ARG_DIFF_DST, made.diff_destination},
+                                                   {DNNL_ARG_DIFF_SRC, made.diff_source}};
+                        return made;
+                    });
             }
 
             plan_cache<plan> plans_;
@@ -164,8 +166,7 @@ namespace ssgan
     // 1 / (1 + e^-x)
     struct sigmoid
     {
-        static constexpr auto forward_algorithm =
-            dnnl::algorithm::eltwise_logistic_use_dst_for_bwd;
+        static constexpr auto forward_algorithm = dnnl::algorithm::eltwise_logistic_use_dst_for_bwd;
         static constexpr auto backward_algorithm = forward_algorithm;
         static constexpr auto fused_algorithm = dnnl::algorithm::eltwise_logistic;
         static constexpr bool backward_uses_output = true;

@@ -127,55 +127,64 @@ namespace ssgan
 
             plan& plan_for(std::size_t batch)
             {
-                return plans_.get(batch, [](std::size_t rows) {
-                    using namespace dnnl_compat;
-                    using flags = dnnl::normalization_flags;
-                    auto& engine = dnnl_runtime::get().engine();
-                    const auto n = static_cast<dnnl::memory::dim>(rows);
-                    const auto c = static_cast<dnnl::memory::dim>(channels);
-                    const auto a = static_cast<dnnl::memory::dim>(area);
-                    // A rank-1 input is N × C × 1 × 1, so one code path serves both ranks.
-                    const auto desc = plain_desc({n, c, 1, a}, tag::nchw);
-                    const auto vector_desc = plain_desc({c}, tag::x);
-                    const auto affine = flags::use_scale | flags::use_shift;
-                    const auto global = affine | flags::use_global_stats;
+                return plans_.get(
+                    batch,
+                    [](std::size_t rows)
+                    {
+                        using namespace dnnl_compat;
+                        using flags = dnnl::normalization_flags;
+                        auto& engine = dnnl_runtime::get().engine();
+                        const auto n = static_cast<dnnl::memory::dim>(rows);
+                        const auto c = static_cast<dnnl::memory::dim>(channels);
+                        const auto a = static_cast<dnnl::memory::dim>(area);
+                        // A rank-1 input is N × C × 1 × 1, so one code path serves both ranks.
+                        const auto desc = plain_desc({n, c, 1, a}, tag::nchw);
+                        const auto vector_desc = plain_desc({c}, tag::x);
+                        const auto affine = flags::use_scale | flags::use_shift;
+                        const auto global = affine | flags::use_global_stats;
 
-                    const auto train_pd = batch_norm_forward(dnnl::prop_kind::forward_training,
-                                                             desc, Epsilon, affine);
-                    const auto eval_pd = batch_norm_forward(dnnl::prop_kind::forward_inference,
-                                                            desc, Epsilon, global);
-                    const auto global_train_pd = batch_norm_forward(
-                        dnnl::prop_kind::forward_training, desc, Epsilon, global);
-                    auto none = [&](const dnnl::memory::desc& d) {
-                        return dnnl::memory(d, engine, DNNL_MEMORY_NONE);
-                    };
+                        const auto train_pd = batch_norm_forward(dnnl::prop_kind::forward_training,
+                                                                 desc, Epsilon, affine);
+                        const auto eval_pd = batch_norm_forward(dnnl::prop_kind::forward_inference,
+                                                                desc, Epsilon, global);
+                        const auto global_train_pd = batch_norm_forward(
+                            dnnl::prop_kind::forward_training, desc, Epsilon, global);
+                        auto none = [&](const dnnl::memory::desc& d)
+                        { return dnnl::memory(d, engine, DNNL_MEMORY_NONE); };
 
-                    plan made{dnnl::batch_normalization_forward(train_pd),
-                              dnnl::batch_normalization_forward(eval_pd),
-                              dnnl::batch_normalization_backward(
-                                  batch_norm_backward(desc, Epsilon, affine, train_pd)),
-                              dnnl::batch_normalization_backward(
-                                  batch_norm_backward(desc, Epsilon, global, global_train_pd)),
-                              none(desc), none(desc), none(vector_desc), none(vector_desc),
-                              none(vector_desc), none(vector_desc), none(desc), none(desc),
-                              none(vector_desc), none(vector_desc), {}, {}};
-                    made.forward_arguments = {{DNNL_ARG_SRC, made.source},
-                                              {DNNL_ARG_DST, made.destination},
-                                              {DNNL_ARG_MEAN, made.mean},
-                                              {DNNL_ARG_VARIANCE, made.variance},
-                                              {DNNL_ARG_SCALE, made.scale},
-                                              {DNNL_ARG_SHIFT, made.shift}};
-                    made.backward_arguments = {{DNNL_ARG_SRC, made.source},
-                                               {DNNL_ARG_MEAN, made.mean},
-                                               {DNNL_ARG_VARIANCE, made.variance},
-                                               {DNNL_ARG_SCALE, made.scale},
-                                               {DNNL_ARG_SHIFT, made.shift},
-                                               {DNNL_ARG_DIFF_DST, made.diff_destination},
-                                               {DNNL_ARG_DIFF_SRC, made.diff_source},
-                                               {DNNL_ARG_DIFF_SCALE, made.diff_scale},
-                                               {DNNL_ARG_DIFF_SHIFT, made.diff_shift}};
-                    return made;
-                });
+                        plan made{dnnl::batch_normalization_forward(train_pd),
+                                  dnnl::batch_normalization_forward(eval_pd),
+                                  dnnl::batch_normalization_backward(
+                                      batch_norm_backward(desc, Epsilon, affine, train_pd)),
+                                  dnnl::batch_normalization_backward(
+                                      batch_norm_backward(desc, Epsilon, global, global_train_pd)),
+                                  none(desc),
+                                  none(desc),
+                                  none(vector_desc),
+                                  none(vector_desc),
+                                  none(vector_desc),
+                                  none(vector_desc),
+                                  none(desc),
+                                  none(desc),
+                                  none(vector_desc),
+                                  none(vector_desc),
+                                  {},
+                                  {}};
+                        made.forward_arguments = {
+                            {DNNL_ARG_SRC, made.source},  {DNNL_ARG_DST, made.destination},
+                            {DNNL_ARG_MEAN, made.mean},   {DNNL_ARG_VARIANCE, made.variance},
+                            {DNNL_ARG_SCALE, made.scale}, {DNNL_ARG_SHIFT, made.shift}};
+                        made.backward_arguments = {{DNNL_ARG_SRC, made.source},
+                                                   {DNNL_ARG_MEAN, made.mean},
+                                                   {DNNL_ARG_VARIANCE, made.variance},
+                                                   {DNNL_ARG_SCALE, made.scale},
+                                                   {DNNL_ARG_SHIFT, made.shift},
+                                                   {DNNL_ARG_DIFF_DST, made.diff_destination},
+                                                   {DNNL_ARG_DIFF_SRC, made.diff_source},
+                                                   {DNNL_ARG_DIFF_SCALE, made.diff_scale},
+                                                   {DNNL_ARG_DIFF_SHIFT, made.diff_shift}};
+                        return made;
+                    });
             }
 
             void bind_common(plan& current, const float* source)

@@ -73,8 +73,7 @@ namespace ssgan
         constexpr float chosen_init_scale()
         {
             float scale = 1.0f;
-            ((init_scale_of<Options>::value > 0.0f ? scale = init_scale_of<Options>::value
-                                                   : scale),
+            ((init_scale_of<Options>::value > 0.0f ? scale = init_scale_of<Options>::value : scale),
              ...);
             return scale;
         }
@@ -97,10 +96,12 @@ namespace ssgan
         template <std::size_t Units, shape_type In, class... Options>
         class dense_layer : public layer_base<In, shape<Units>>
         {
-            static_assert(rule_holds<In::rank == 1,
-                                     SSGAN_SHAPE_MISMATCH<dense<Units, Options...>,
-                                                          rule::dense_needs_a_rank_1_input_put_flatten_before_it,
-                                                          In, shape<In::size>>>);
+            static_assert(
+                rule_holds<
+                    In::rank == 1,
+                    SSGAN_SHAPE_MISMATCH<dense<Units, Options...>,
+                                         rule::dense_needs_a_rank_1_input_put_flatten_before_it, In,
+                                         shape<In::size>>>);
 
         public:
             static constexpr std::size_t inputs = In::size;
@@ -184,8 +185,7 @@ namespace ssgan
             }
 
             void backward(const_tensor_view<In> in, const_tensor_view<shape<Units>>,
-                          const_tensor_view<shape<Units>> d_out, tensor_view<In> d_in,
-                          context& ctx)
+                          const_tensor_view<shape<Units>> d_out, tensor_view<In> d_in, context& ctx)
             {
                 const auto rows = static_cast<Eigen::Index>(in.batch());
                 const_matrix_map x(in.data(), rows, inputs);
@@ -207,8 +207,7 @@ namespace ssgan
                 }
                 else
                 {
-                    matrix_map(weight_gradients_, Units, inputs).noalias() +=
-                        d_y.transpose() * x;
+                    matrix_map(weight_gradients_, Units, inputs).noalias() += d_y.transpose() * x;
                 }
             }
 
@@ -272,8 +271,8 @@ namespace ssgan
                     const float norm = norms_[unit];
                     const float d_scale = d_w.row(row).dot(v.row(row)) / norm;
                     scale_gradients_[unit] += d_scale;
-                    d_v.row(row) += (scale_[unit] / norm) *
-                                    (d_w.row(row) - (d_scale / norm) * v.row(row));
+                    d_v.row(row) +=
+                        (scale_[unit] / norm) * (d_w.row(row) - (d_scale / norm) * v.row(row));
                 }
             }
 

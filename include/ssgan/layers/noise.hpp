@@ -24,9 +24,8 @@ namespace ssgan
         void parallel_elements(std::size_t count, Body&& body)
         {
             tbb::parallel_for(tbb::blocked_range<std::size_t>(0, count, elementwise_grain),
-                              [&](const tbb::blocked_range<std::size_t>& range) {
-                                  body(range.begin(), range.end());
-                              });
+                              [&](const tbb::blocked_range<std::size_t>& range)
+                              { body(range.begin(), range.end()); });
         }
 
         inline void copy_floats(const float* from, float* to, std::size_t count)
@@ -71,10 +70,12 @@ namespace ssgan
             void multiply(const float* from, float* to, std::size_t count) const
             {
                 const float* mask = mask_.data();
-                parallel_elements(count, [&](std::size_t begin, std::size_t end) {
-                    for (std::size_t i = begin; i < end; ++i)
-                        to[i] = from[i] * mask[i];
-                });
+                parallel_elements(count,
+                                  [&](std::size_t begin, std::size_t end)
+                                  {
+                                      for (std::size_t i = begin; i < end; ++i)
+                                          to[i] = from[i] * mask[i];
+                                  });
             }
 
             aligned_buffer mask_;
@@ -84,10 +85,7 @@ namespace ssgan
         class gaussian_noise_layer : public layer_base<In, In>
         {
         public:
-            static std::string describe()
-            {
-                return "gaussian_noise<" + float_text(Sigma) + ">";
-            }
+            static std::string describe() { return "gaussian_noise<" + float_text(Sigma) + ">"; }
 
             void forward(const_tensor_view<In> in, tensor_view<In> out, context& ctx)
             {
@@ -104,10 +102,12 @@ namespace ssgan
                 const float* noise = noise_.data();
                 const float* from = in.data();
                 float* to = out.data();
-                parallel_elements(in.size(), [&](std::size_t begin, std::size_t end) {
-                    for (std::size_t i = begin; i < end; ++i)
-                        to[i] = from[i] + noise[i];
-                });
+                parallel_elements(in.size(),
+                                  [&](std::size_t begin, std::size_t end)
+                                  {
+                                      for (std::size_t i = begin; i < end; ++i)
+                                          to[i] = from[i] + noise[i];
+                                  });
             }
 
             void backward(const_tensor_view<In>, const_tensor_view<In>, const_tensor_view<In> d_out,

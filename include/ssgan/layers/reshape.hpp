@@ -16,10 +16,10 @@ namespace ssgan
         template <shape_type In, shape_type Out, class Spec>
         class copy_layer : public layer_base<In, Out>
         {
-            static_assert(rule_holds<In::size == Out::size,
-                                     SSGAN_SHAPE_MISMATCH<Spec,
-                                                          rule::reshape_must_keep_the_element_count,
-                                                          In, Out>>);
+            static_assert(
+                rule_holds<In::size == Out::size,
+                           SSGAN_SHAPE_MISMATCH<Spec, rule::reshape_must_keep_the_element_count, In,
+                                                Out>>);
 
         public:
             static std::string describe() { return Spec::describe(); }
@@ -41,11 +41,11 @@ namespace ssgan
         class global_average_pool_layer
             : public layer_base<In, shape<(In::rank == 3 ? In::extents[0] : 1)>>
         {
-            static_assert(rule_holds<In::rank == 3,
-                                     SSGAN_SHAPE_MISMATCH<
-                                         global_average_pool_layer<In>,
-                                         rule::layer_needs_a_rank_3_channels_height_width_input,
-                                         In>>);
+            static_assert(
+                rule_holds<In::rank == 3,
+                           SSGAN_SHAPE_MISMATCH<
+                               global_average_pool_layer<In>,
+                               rule::layer_needs_a_rank_3_channels_height_width_input, In>>);
 
             static constexpr std::size_t channels = In::extents[0];
             static constexpr std::size_t area = In::size / channels;
@@ -57,16 +57,18 @@ namespace ssgan
             void forward(const_tensor_view<In> in, tensor_view<Out> out, context&)
             {
                 const std::size_t planes = in.batch() * channels;
-                parallel_elements(planes, [&](std::size_t begin, std::size_t end) {
-                    for (std::size_t plane = begin; plane < end; ++plane)
-                    {
-                        const float* values = in.data() + plane * area;
-                        float sum = 0.0f;
-                        for (std::size_t i = 0; i < area; ++i)
-                            sum += values[i];
-                        out.data()[plane] = sum / static_cast<float>(area);
-                    }
-                });
+                parallel_elements(planes,
+                                  [&](std::size_t begin, std::size_t end)
+                                  {
+                                      for (std::size_t plane = begin; plane < end; ++plane)
+                                      {
+                                          const float* values = in.data() + plane * area;
+                                          float sum = 0.0f;
+                                          for (std::size_t i = 0; i < area; ++i)
+                                              sum += values[i];
+                                          out.data()[plane] = sum / static_cast<float>(area);
+                                      }
+                                  });
             }
 
             void backward(const_tensor_view<In>, const_tensor_view<Out>,
@@ -75,13 +77,16 @@ namespace ssgan
                 if (d_in.empty())
                     return;
                 const std::size_t planes = d_out.batch() * channels;
-                parallel_elements(planes, [&](std::size_t begin, std::size_t end) {
-                    for (std::size_t plane = begin; plane < end; ++plane)
-                    {
-                        const float share = d_out.data()[plane] / static_cast<float>(area);
-                        std::fill_n(d_in.data() + plane * area, area, share);
-                    }
-                });
+                parallel_elements(planes,
+                                  [&](std::size_t begin, std::size_t end)
+                                  {
+                                      for (std::size_t plane = begin; plane < end; ++plane)
+                                      {
+                                          const float share =
+                                              d_out.data()[plane] / static_cast<float>(area);
+                                          std::fill_n(d_in.data() + plane * area, area, share);
+                                      }
+                                  });
             }
         };
     }

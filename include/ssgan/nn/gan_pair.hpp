@@ -15,10 +15,9 @@ namespace ssgan
         static_assert(
             rule_holds<std::is_same_v<typename Generator::output_shape,
                                       typename Discriminator::input_shape>,
-                       SSGAN_SHAPE_MISMATCH<Generator,
-                                            rule::generator_output_must_equal_discriminator_input,
-                                            typename Generator::output_shape,
-                                            typename Discriminator::input_shape>>);
+                       SSGAN_SHAPE_MISMATCH<
+                           Generator, rule::generator_output_must_equal_discriminator_input,
+                           typename Generator::output_shape, typename Discriminator::input_shape>>);
 
         using generator = Generator;
         using discriminator = Discriminator;

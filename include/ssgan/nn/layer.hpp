@@ -49,16 +49,22 @@ namespace ssgan
 
     template <class L>
     concept bound_layer = requires(L layer, parameter_block block, random_stream& random,
-                                   context& ctx,
-                                   const_tensor_view<typename L::input_shape> in,
+                                   context& ctx, const_tensor_view<typename L::input_shape> in,
                                    tensor_view<typename L::input_shape> d_in,
                                    const_tensor_view<typename L::output_shape> out,
-                                   tensor_view<typename L::output_shape> out_mutable) {
+                                   tensor_view<typename L::output_shape> out_mutable)
+    {
         requires shape_type<typename L::input_shape>;
         requires shape_type<typename L::output_shape>;
-        { L::parameter_count } -> std::convertible_to<std::size_t>;
-        { L::state_count } -> std::convertible_to<std::size_t>;
-        { L::describe() } -> std::convertible_to<std::string>;
+        {
+            L::parameter_count
+            } -> std::convertible_to<std::size_t>;
+        {
+            L::state_count
+            } -> std::convertible_to<std::size_t>;
+        {
+            L::describe()
+            } -> std::convertible_to<std::string>;
         layer.attach(block);
         layer.initialize(random);
         layer.forward(in, out_mutable, ctx);
@@ -67,5 +73,8 @@ namespace ssgan
 
     // A spec that binds to the shape In.
     template <class Spec, class In>
-    concept layer_spec_for = shape_type<In> && requires { typename Spec::template bind<In>; };
+    concept layer_spec_for = shape_type<In> && requires
+    {
+        typename Spec::template bind<In>;
+    };
 }

@@ -281,10 +281,10 @@ namespace ssgan
         void attach_all(std::index_sequence<Index...>)
         {
             (std::get<Index>(layers_).attach(
-                 {std::span<float>(parameters_).subspan(parameter_offset(Index),
-                                                        tuple_info::parameter_counts[Index]),
-                  std::span<float>(gradients_).subspan(parameter_offset(Index),
-                                                       tuple_info::parameter_counts[Index]),
+                 {std::span<float>(parameters_)
+                      .subspan(parameter_offset(Index), tuple_info::parameter_counts[Index]),
+                  std::span<float>(gradients_)
+                      .subspan(parameter_offset(Index), tuple_info::parameter_counts[Index]),
                   std::span<float>(state_).subspan(state_offset(Index),
                                                    tuple_info::state_counts[Index])}),
              ...);
@@ -294,7 +294,8 @@ namespace ssgan
         void initialize_all(random_stream& random, std::index_sequence<Index...>)
         {
             (
-                [&] {
+                [&]
+                {
                     random_stream layer_stream = random.split(Index);
                     std::get<Index>(layers_).initialize(layer_stream);
                 }(),
