@@ -1,6 +1,8 @@
 #define BOOST_TEST_MODULE loss_feature_matching
 #include <boost/test/unit_test.hpp>
 
+#include "support/loss_checks.hpp"
+
 #include "ssgan/loss/feature_matching.hpp"
 
 #include <cmath>
@@ -14,42 +16,9 @@ namespace
 {
     using ssgan::loss::feature_distance;
     using ssgan::loss::feature_matching;
+    using ssgan::testing::check_gradient;
+    using ssgan::testing::numerical_gradient;
     namespace tt = boost::test_tools;
-
-    // Central differences; the float step actually taken is the denominator.
-    std::vector<float> numerical_gradient(std::vector<float> input,
-                                          const std::function<float(std::span<const float>)>& loss,
-                                          float h = 5e-3f)
-    {
-        std::vector<float> gradient(input.size());
-        for (std::size_t i = 0; i < input.size(); ++i)
-        {
-            const float original = input[i];
-            input[i] = original + h;
-            const float up_x = input[i];
-            const double up = loss(input);
-            input[i] = original - h;
-            const float down_x = input[i];
-            const double down = loss(input);
-            input[i] = original;
-            gradient[i] = static_cast<float>((up - down) / (static_cast<double>(up_x) - down_x));
-        }
-        return gradient;
-    }
-
-    void check_gradient(const std::vector<float>& analytic, const std::vector<float>& numeric)
-    {
-        BOOST_REQUIRE_EQUAL(analytic.size(), numeric.size());
-        for (std::size_t i = 0; i < analytic.size(); ++i)
-        {
-            BOOST_TEST_CONTEXT("element " << i << ": analytic " << analytic[i] << ", numeric "
-                                          << numeric[i])
-            {
-                BOOST_TEST(std::abs(analytic[i] - numeric[i]) <=
-                           2e-4f + 2e-3f * std::abs(numeric[i]));
-            }
-        }
-    }
 
     std::vector<float> random_values(std::size_t count, unsigned seed, float mean)
     {

@@ -1,6 +1,8 @@
 #define BOOST_TEST_MODULE loss_huber
 #include <boost/test/unit_test.hpp>
 
+#include "support/loss_checks.hpp"
+
 #include "ssgan/loss/huber.hpp"
 #include "ssgan/loss/reconstruction.hpp"
 
@@ -13,42 +15,9 @@
 
 namespace
 {
+    using ssgan::testing::check_gradient;
+    using ssgan::testing::numerical_gradient;
     namespace tt = boost::test_tools;
-
-    // Central differences; the float step actually taken is the denominator.
-    std::vector<float> numerical_gradient(std::vector<float> input,
-                                          const std::function<float(std::span<const float>)>& loss,
-                                          float h = 5e-3f)
-    {
-        std::vector<float> gradient(input.size());
-        for (std::size_t i = 0; i < input.size(); ++i)
-        {
-            const float original = input[i];
-            input[i] = original + h;
-            const float up_x = input[i];
-            const double up = loss(input);
-            input[i] = original - h;
-            const float down_x = input[i];
-            const double down = loss(input);
-            input[i] = original;
-            gradient[i] = static_cast<float>((up - down) / (static_cast<double>(up_x) - down_x));
-        }
-        return gradient;
-    }
-
-    void check_gradient(const std::vector<float>& analytic, const std::vector<float>& numeric)
-    {
-        BOOST_REQUIRE_EQUAL(analytic.size(), numeric.size());
-        for (std::size_t i = 0; i < analytic.size(); ++i)
-        {
-            BOOST_TEST_CONTEXT("element " << i << ": analytic " << analytic[i] << ", numeric "
-                                          << numeric[i])
-            {
-                BOOST_TEST(std::abs(analytic[i] - numeric[i]) <=
-                           2e-4f + 2e-3f * std::abs(numeric[i]));
-            }
-        }
-    }
 
     // Residuals kept at least 0.05 away from 0 and from +-delta, where the losses have kinks.
     std::vector<float> residuals_away_from_kinks(std::size_t count, unsigned seed, float delta)

@@ -1,6 +1,8 @@
 #define BOOST_TEST_MODULE loss_ssgan
 #include <boost/test/unit_test.hpp>
 
+#include "support/loss_checks.hpp"
+
 #include "ssgan/loss/ssgan.hpp"
 
 #include <cmath>
@@ -12,65 +14,15 @@
 
 namespace
 {
+    using ssgan::testing::check_gradient;
+    using ssgan::testing::numerical_gradient;
+    using ssgan::testing::random_labels;
+    using ssgan::testing::random_values;
     namespace implicit_fake = ssgan::loss::implicit_fake;
     namespace explicit_fake = ssgan::loss::explicit_fake;
     namespace tt = boost::test_tools;
 
     using loss_of = std::function<float(std::span<const float>)>;
-
-    // Central differences; the float step actually taken is the denominator.
-    std::vector<float> numerical_gradient(std::vector<float> input, const loss_of& loss,
-                                          float h = 5e-3f)
-    {
-        std::vector<float> gradient(input.size());
-        for (std::size_t i = 0; i < input.size(); ++i)
-        {
-            const float original = input[i];
-            input[i] = original + h;
-            const float up_x = input[i];
-            const double up = loss(input);
-            input[i] = original - h;
-            const float down_x = input[i];
-            const double down = loss(input);
-            input[i] = original;
-            gradient[i] = static_cast<float>((up - down) / (static_cast<double>(up_x) - down_x));
-        }
-        return gradient;
-    }
-
-    void check_gradient(const std::vector<float>& analytic, const std::vector<float>& numeric)
-    {
-        BOOST_REQUIRE_EQUAL(analytic.size(), numeric.size());
-        for (std::size_t i = 0; i < analytic.size(); ++i)
-        {
-            BOOST_TEST_CONTEXT("element " << i << ": analytic " << analytic[i] << ", numeric "
-                                          << numeric[i])
-            {
-                BOOST_TEST(std::abs(analytic[i] - numeric[i]) <=
-                           2e-4f + 2e-3f * std::abs(numeric[i]));
-            }
-        }
-    }
-
-    std::vector<float> random_values(std::size_t count, unsigned seed, float spread)
-    {
-        std::mt19937 engine(seed);
-        std::normal_distribution<float> normal(0.0f, spread);
-        std::vector<float> values(count);
-        for (auto& value : values)
-            value = normal(engine);
-        return values;
-    }
-
-    std::vector<int> random_labels(std::size_t count, int classes, unsigned seed)
-    {
-        std::mt19937 engine(seed);
-        std::uniform_int_distribution<int> pick(0, classes - 1);
-        std::vector<int> labels(count);
-        for (auto& label : labels)
-            label = pick(engine);
-        return labels;
-    }
 
     // Each row of logits [batch x classes] followed by one extra logit `fake_logit`.
     std::vector<float> with_fake_column(const std::vector<float>& logits, std::size_t classes,
