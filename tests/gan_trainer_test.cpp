@@ -27,10 +27,10 @@ namespace
     // The real MNIST files, loaded once for every case.
     struct mnist
     {
-        ssgan::data::dataset train = ssgan::data::load_mnist(mnist_folder(),
-                                                             ssgan::data::split::train);
-        ssgan::data::dataset test = ssgan::data::load_mnist(mnist_folder(),
-                                                            ssgan::data::split::test);
+        ssgan::data::dataset train =
+            ssgan::data::load_mnist(mnist_folder(), ssgan::data::split::train);
+        ssgan::data::dataset test =
+            ssgan::data::load_mnist(mnist_folder(), ssgan::data::split::test);
     };
 
     const mnist& data()
@@ -61,8 +61,8 @@ namespace
 
     struct scratch_folder
     {
-        fs::path path = fs::temp_directory_path() /
-                        ("ssgan-trainer-test-" + std::to_string(::getpid()));
+        fs::path path =
+            fs::temp_directory_path() / ("ssgan-trainer-test-" + std::to_string(::getpid()));
         scratch_folder() { fs::create_directories(path); }
         ~scratch_folder() { fs::remove_all(path); }
     };
@@ -177,9 +177,8 @@ BOOST_AUTO_TEST_CASE(corrupt_or_truncated_checkpoint_is_rejected_and_names_the_p
     std::ofstream(flipped, std::ios::binary).write(changed.data(), std::streamsize(changed.size()));
     ssgan::gan::trainer<model> target(train, test, small_settings());
     BOOST_CHECK_EXCEPTION(target.load(flipped), ssgan::checkpoint_error,
-                          [](const ssgan::checkpoint_error& e) {
-                              return std::string(e.what()).find("CRC-32") != std::string::npos;
-                          });
+                          [](const ssgan::checkpoint_error& e)
+                          { return std::string(e.what()).find("CRC-32") != std::string::npos; });
 
     const fs::path truncated = scratch.path / "truncated.ckpt";
     std::ofstream(truncated, std::ios::binary).write(bytes.data(), 1000);
@@ -208,7 +207,8 @@ BOOST_AUTO_TEST_CASE(checkpoint_of_another_architecture_names_the_first_differin
     const ssgan::checkpoint_reader reader(scratch.path / "small.ckpt");
     wider other;
     BOOST_CHECK_EXCEPTION(ssgan::load_network(reader, "D", other), ssgan::checkpoint_error,
-                          [](const ssgan::checkpoint_error& e) {
+                          [](const ssgan::checkpoint_error& e)
+                          {
                               const std::string text = e.what();
                               return text.find("layer 2") != std::string::npos &&
                                      text.find("dense<2>") != std::string::npos &&

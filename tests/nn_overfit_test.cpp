@@ -24,10 +24,9 @@ namespace
 BOOST_AUTO_TEST_CASE(small_conv_net_memorizes_64_real_mnist_images)
 {
     using namespace ssgan;
-    using classifier =
-        network<input<1, 28, 28>, conv2d<16, kernel<5>, stride<2>>, leaky_relu<0.2f>,
-                batch_norm<>, conv2d<32, kernel<5>, stride<2>>, leaky_relu<0.2f>, batch_norm<>,
-                flatten, dense<10>>;
+    using classifier = network<input<1, 28, 28>, conv2d<16, kernel<5>, stride<2>>, leaky_relu<0.2f>,
+                               batch_norm<>, conv2d<32, kernel<5>, stride<2>>, leaky_relu<0.2f>,
+                               batch_norm<>, flatten, dense<10>>;
 
     const data::dataset train = data::load_mnist(mnist_folder(), data::split::train);
     constexpr std::size_t count = 64;

@@ -169,18 +169,8 @@ namespace ssgan::gan
 
         static settings defaults()
         {
-            settings chosen;
-            chosen.batch_size = 100;
+            settings chosen = ssgan_tensorflow_settings();
             chosen.labels = 4000;
-            chosen.learning_rate = 1e-4f;
-            chosen.generator_lr_ratio = 2.0f;
-            chosen.update_rate = 5;
-            chosen.beta1 = 0.5f;
-            chosen.unsupervised_weight = 1.0f;
-            chosen.label_smoothing = 0.1f; // one-sided: real targets of 0.9
-            chosen.clip_norm = 20.0f;
-            chosen.reconstruction_weight = 1.0f;
-            chosen.reconstruction_anneal_steps = 2000;
             return chosen;
         }
 

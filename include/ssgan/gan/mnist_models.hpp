@@ -108,20 +108,7 @@ namespace ssgan::gan
 
         using pair = gan_pair<generator, discriminator>;
 
-        static settings defaults()
-        {
-            settings chosen;
-            chosen.learning_rate = 1e-4f;
-            chosen.generator_lr_ratio = 2.0f;
-            chosen.update_rate = 5;
-            chosen.beta1 = 0.5f;
-            chosen.unsupervised_weight = 1.0f;
-            chosen.label_smoothing = 0.1f; // one-sided: real targets of 0.9
-            chosen.clip_norm = 20.0f;
-            chosen.reconstruction_weight = 1.0f;
-            chosen.reconstruction_anneal_steps = 2000;
-            return chosen;
-        }
+        static settings defaults() { return ssgan_tensorflow_settings(); }
 
         static constexpr generator_objective objective = generator_objective::non_saturating;
     };

@@ -67,4 +67,22 @@ namespace ssgan::gan
                 fail("init batch: expected at least 1 image");
         }
     };
+
+    // The training tricks of SSGAN-Tensorflow, which both `seed` models use: G updated 5 times
+    // per D update at twice D's rate, one-sided label smoothing (real targets 0.9), global-norm
+    // clipping at 20, and an annealed reconstruction loss.
+    inline settings ssgan_tensorflow_settings()
+    {
+        settings chosen;
+        chosen.learning_rate = 1e-4f;
+        chosen.generator_lr_ratio = 2.0f;
+        chosen.update_rate = 5;
+        chosen.beta1 = 0.5f;
+        chosen.unsupervised_weight = 1.0f;
+        chosen.label_smoothing = 0.1f;
+        chosen.clip_norm = 20.0f;
+        chosen.reconstruction_weight = 1.0f;
+        chosen.reconstruction_anneal_steps = 2000;
+        return chosen;
+    }
 }
