@@ -25,6 +25,9 @@ packages=(
     libgif-dev
     gnuplot-nox
     nlohmann-json3-dev
+    libmatio-dev # SVHN's .mat files; built with HDF5, so MAT v7.3 loads too
+    libhdf5-dev  # the SSGAN-Tensorflow dataset layout (data.hdf5)
+    libstb-dev   # PNG and JPEG decoding and resizing for image folders
     libbenchmark-dev
     nodejs
     npm

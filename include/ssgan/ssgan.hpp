@@ -44,6 +44,7 @@
 #include "data/mnist.hpp"
 #include "data/pixel_range.hpp"
 #include "data/split.hpp"
+#include "data/svhn.hpp"
 
 #include "io/atomic_file.hpp"
 #include "io/checkpoint.hpp"

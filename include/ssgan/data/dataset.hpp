@@ -79,6 +79,28 @@ namespace ssgan::data
         }
     }
 
+    // Appends `more` to `data`; both must hold images of one shape and the same classes.
+    inline void append_dataset(dataset& data, const dataset& more, const std::string& source)
+    {
+        if (data.count == 0)
+        {
+            data = more;
+            return;
+        }
+        if (more.channels != data.channels || more.height != data.height ||
+            more.width != data.width || more.num_classes != data.num_classes)
+            throw data_error(source + ": expected images of " + std::to_string(data.channels) +
+                             "x" + std::to_string(data.height) + "x" +
+                             std::to_string(data.width) + " in " +
+                             std::to_string(data.num_classes) + " classes, found " +
+                             std::to_string(more.channels) + "x" + std::to_string(more.height) +
+                             "x" + std::to_string(more.width) + " in " +
+                             std::to_string(more.num_classes));
+        data.pixels.insert(data.pixels.end(), more.pixels.begin(), more.pixels.end());
+        data.labels.insert(data.labels.end(), more.labels.begin(), more.labels.end());
+        data.count += more.count;
+    }
+
     namespace detail
     {
         inline void check_batch_indices(const dataset& data, std::span<const std::size_t> indices,
