@@ -9,6 +9,7 @@
 #include <ssgan/ssgan.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <string>
@@ -162,6 +163,25 @@ BOOST_AUTO_TEST_CASE(describe_layers_gives_spec_shapes_and_parameter_count_per_l
 
     BOOST_TEST(mnist_discriminator::describe_layers()[1] ==
                "dense<1000, weight_norm>: shape<784> -> shape<1000>, 786000 parameters");
+}
+
+// Counted by hand: the convolution's 8 × 8 outputs (same padding) each take 4 filters × 3
+// channels × 3 × 3 taps, 6912 multiply-adds; the dense layer 256 × 5, 1280. The transposed
+// convolution's 3 × 3 inputs each reach 4 filters × 2 × 2 taps of 2 channels, 288; the same
+// count from its output side: 6 × 6 × 4 outputs, each hit by one tap of 2 channels. Every
+// multiply-add is 2 FLOPs; relu, flatten and batch norm count nothing.
+BOOST_AUTO_TEST_CASE(forward_flops_count_two_per_multiply_add_of_conv_deconv_and_dense)
+{
+    using convolutional = network<input<3, 8, 8>, conv2d<4, kernel<3>>, relu, flatten, dense<5>>;
+    static_assert(convolutional::layer_forward_flops ==
+                  std::array<std::size_t, 4>{2 * 6912, 0, 0, 2 * 1280});
+    static_assert(convolutional::forward_flops == 2 * (6912 + 1280));
+
+    using transposed =
+        network<input<2, 3, 3>, deconv2d<4, kernel<2>, stride<2>, padding::valid>, batch_norm<>>;
+    static_assert(std::is_same_v<transposed::output_shape, shape<4, 6, 6>>);
+    static_assert(transposed::forward_flops == 2 * (6 * 6 * 4) * 2);
+    BOOST_TEST(transposed::forward_flops == 2u * 288u);
 }
 
 // ---------------------------------------------------------------------------------------------

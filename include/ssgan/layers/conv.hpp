@@ -423,6 +423,11 @@ namespace ssgan
             // oneDNN's weight dimensions are (O, I, KH, KW) for both; stored in that order.
             static constexpr dnnl::memory::format_tag weights_tag = dnnl::memory::format_tag::oihw;
             static constexpr bool input_channels_outer = false;
+            // Each output position uses every weight once (padding counted as data).
+            static constexpr std::size_t positions(std::size_t, std::size_t output_area)
+            {
+                return output_area;
+            }
         };
 
         // Weights as a primitive reads or writes them. When oneDNN picks the layout the layer
@@ -486,6 +491,8 @@ namespace ssgan
                 filters * in_channels * kernel_height * kernel_width;
             static constexpr std::size_t parameter_count =
                 weight_count + (normalized ? filters : 0) + (biased ? filters : 0);
+            static constexpr std::size_t forward_flops =
+                2 * weight_count * Operation::positions(In::size / in_channels, area);
             static constexpr weight_layout layout =
                 Operation::input_channels_outer
                     ? weight_layout{in_channels, filters, kernel_height* kernel_width}

@@ -157,6 +157,11 @@ namespace ssgan
             // input channel first, as its GEMM kernels read them.
             static constexpr dnnl::memory::format_tag weights_tag = dnnl::memory::format_tag::iohw;
             static constexpr bool input_channels_outer = true;
+            // Each input position spreads over the outputs through every weight once.
+            static constexpr std::size_t positions(std::size_t input_area, std::size_t)
+            {
+                return input_area;
+            }
         };
     }
 

@@ -114,6 +114,8 @@ namespace ssgan
             static constexpr std::size_t weight_count = Units * inputs;
             static constexpr std::size_t parameter_count =
                 weight_count + (normalized ? Units : 0) + (biased ? Units : 0);
+            // One multiply-add per weight and sample.
+            static constexpr std::size_t forward_flops = 2 * weight_count;
 
             using initializer = init::chosen<init::glorot, Options...>;
 

@@ -58,6 +58,17 @@ namespace ssgan
             using output = typename next::output;
         };
 
+        // 2 FLOPs per multiply-add of one sample's forward pass through L; 0 for a layer that
+        // does not say (element-wise, normalization and reshaping layers, whose cost is small).
+        template <class L>
+        constexpr std::size_t forward_flops_of()
+        {
+            if constexpr (requires { L::forward_flops; })
+                return L::forward_flops;
+            else
+                return 0;
+        }
+
         template <class List>
         struct layer_tuple;
 
@@ -70,6 +81,8 @@ namespace ssgan
                 Layers::parameter_count...};
             static constexpr std::array<std::size_t, sizeof...(Layers)> state_counts{
                 Layers::state_count...};
+            static constexpr std::array<std::size_t, sizeof...(Layers)> forward_flops{
+                forward_flops_of<Layers>()...};
         };
 
         template <std::size_t N>
@@ -142,6 +155,13 @@ namespace ssgan
 
         static constexpr std::size_t parameter_count = detail::sum(tuple_info::parameter_counts);
         static constexpr std::size_t state_count = detail::sum(tuple_info::state_counts);
+
+        // FLOPs per sample of each layer's forward pass (2 per multiply-add of conv2d, deconv2d
+        // and dense; 0 for the rest), and of the whole forward pass. A layer's backward pass
+        // costs as much again for the input gradient and again for the parameter gradients.
+        static constexpr std::array<std::size_t, layer_count> layer_forward_flops =
+            tuple_info::forward_flops;
+        static constexpr std::size_t forward_flops = detail::sum(tuple_info::forward_flops);
 
         network()
             : parameters_(parameter_count, 0.0f), gradients_(parameter_count, 0.0f),
