@@ -128,6 +128,13 @@ BOOST_AUTO_TEST_CASE(check_dataset_finds_inconsistent_sizes_and_labels)
     d = tiny_dataset();
     d.labels.pop_back();
     BOOST_CHECK_THROW(data::check_dataset(d, "tiny"), data_error);
+
+    // An image of the unlabeled set only is marked, not left out.
+    d = tiny_dataset();
+    d.labels[1] = data::unlabeled;
+    BOOST_CHECK_NO_THROW(data::check_dataset(d, "tiny"));
+    d.labels[1] = -2;
+    BOOST_CHECK_THROW(data::check_dataset(d, "tiny"), data_error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

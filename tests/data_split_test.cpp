@@ -146,6 +146,14 @@ BOOST_AUTO_TEST_CASE(rejects_labels_outside_the_classes)
     BOOST_CHECK_THROW(data::balanced_labeled_subset(labels, 3, 3, 1), data_error);
 }
 
+BOOST_AUTO_TEST_CASE(never_takes_unlabeled_samples)
+{
+    const std::vector<int> labels{data::unlabeled, 0, data::unlabeled, 1, 0, 1, data::unlabeled};
+    const auto subset = data::balanced_labeled_subset(labels, 4, 2, 1);
+    BOOST_TEST(subset == std::vector<std::size_t>({1, 3, 4, 5}), boost::test_tools::per_element());
+    BOOST_CHECK_THROW(data::balanced_labeled_subset(labels, 6, 2, 1), config_error);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(sampler)

@@ -40,8 +40,12 @@
 
 #include "data/cifar10.hpp"
 #include "data/dataset.hpp"
+#include "data/hdf5_layout.hpp"
 #include "data/idx.hpp"
+#include "data/image_file.hpp"
+#include "data/image_folder.hpp"
 #include "data/mnist.hpp"
+#include "data/own_dataset.hpp"
 #include "data/pixel_range.hpp"
 #include "data/split.hpp"
 #include "data/svhn.hpp"

@@ -23,6 +23,9 @@ namespace ssgan::data
         test,
     };
 
+    // The label of an image that joins only the unlabeled set (an image folder's `unlabeled/`).
+    inline constexpr int unlabeled = -1;
+
     struct dataset
     {
         std::size_t count = 0;
@@ -31,7 +34,7 @@ namespace ssgan::data
         std::size_t width = 0;
         std::size_t num_classes = 0;
         std::vector<std::uint8_t> pixels; // count x channels x height x width
-        std::vector<int> labels;          // count labels in 0 .. num_classes - 1, or empty
+        std::vector<int> labels; // count labels in 0 .. num_classes - 1 or `unlabeled`, or empty
 
         std::size_t sample_size() const { return channels * height * width; }
 
@@ -70,11 +73,15 @@ namespace ssgan::data
         for (std::size_t i = 0; i < data.labels.size(); ++i)
         {
             const int label = data.labels[i];
+            if (label == unlabeled)
+            {
+                continue;
+            }
             if (label < 0 || static_cast<std::size_t>(label) >= data.num_classes)
             {
                 throw data_error(where + ": label of sample " + std::to_string(i) +
                                  ": expected 0.." + std::to_string(data.num_classes - 1) +
-                                 ", found " + std::to_string(label));
+                                 " (or -1, unlabeled), found " + std::to_string(label));
             }
         }
     }
@@ -90,9 +97,8 @@ namespace ssgan::data
         if (more.channels != data.channels || more.height != data.height ||
             more.width != data.width || more.num_classes != data.num_classes)
             throw data_error(source + ": expected images of " + std::to_string(data.channels) +
-                             "x" + std::to_string(data.height) + "x" +
-                             std::to_string(data.width) + " in " +
-                             std::to_string(data.num_classes) + " classes, found " +
+                             "x" + std::to_string(data.height) + "x" + std::to_string(data.width) +
+                             " in " + std::to_string(data.num_classes) + " classes, found " +
                              std::to_string(more.channels) + "x" + std::to_string(more.height) +
                              "x" + std::to_string(more.width) + " in " +
                              std::to_string(more.num_classes));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "ssgan/core/error.hpp"
+#include "ssgan/data/dataset.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -95,8 +96,9 @@ namespace ssgan::data
     }
 
     // Indices (sorted ascending) of total / num_classes samples of each class, chosen uniformly
-    // from `seed`. Throws config_error when total is not a multiple of num_classes or a class
-    // has too few samples, data_error when a label lies outside 0 .. num_classes - 1.
+    // from `seed`; samples labelled `unlabeled` are never chosen. Throws config_error when total
+    // is not a multiple of num_classes or a class has too few samples, data_error when a label
+    // lies outside 0 .. num_classes - 1.
     inline std::vector<std::size_t> balanced_labeled_subset(std::span<const int> labels,
                                                             std::size_t total,
                                                             std::size_t num_classes,
@@ -118,6 +120,10 @@ namespace ssgan::data
         for (std::size_t i = 0; i < labels.size(); ++i)
         {
             const int label = labels[i];
+            if (label == unlabeled)
+            {
+                continue;
+            }
             if (label < 0 || static_cast<std::size_t>(label) >= num_classes)
             {
                 throw data_error("balanced_labeled_subset: label of sample " + std::to_string(i) +
