@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that building and testing ssgan needs, and only those missing.
 # Runs apt-get update only when something is missing; uses sudo only when not root.
-# A package also counts as present when a command of its name is on PATH (npm, for one,
+# `scripts/setup.sh --benchmarks` installs instead the second list below, which only the
+# comparison with PyTorch and the compile-cost script need (the tests do not).
+# A package also counts as present when a program of its name is on PATH (npm, for one,
 # comes inside NodeSource's nodejs package, which conflicts with Debian's npm).
 set -euo pipefail
 
@@ -33,10 +35,23 @@ packages=(
     npm
 )
 
+# What benchmarks/compare_pytorch.py and benchmarks/compile_cost.sh need besides a build.
+# PyTorch runs its dense layers and transposed convolutions on the system BLAS, Debian's
+# reference BLAS unless OpenBLAS is installed, which then takes over through alternatives.
+benchmark_packages=(
+    python3-torch
+    libopenblas0-pthread
+    libopenblas-dev
+    time # /usr/bin/time -v
+)
+if [ "${1:-}" = "--benchmarks" ]; then
+    packages=("${benchmark_packages[@]}")
+fi
+
 missing=()
 for package in "${packages[@]}"; do
     status=$(dpkg-query --show --showformat='${db:Status-Status}' "$package" 2>/dev/null || true)
-    if [ "$status" != "installed" ] && ! command -v "$package" >/dev/null; then
+    if [ "$status" != "installed" ] && ! type -P "$package" >/dev/null; then
         missing+=("$package")
     fi
 done
