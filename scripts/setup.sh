@@ -31,6 +31,8 @@ packages=(
     libhdf5-dev  # the SSGAN-Tensorflow dataset layout (data.hdf5)
     libstb-dev   # PNG and JPEG decoding and resizing for image folders
     libbenchmark-dev
+    libopenmpi-dev # data-parallel training (SSGAN_WITH_MPI) and its tests
+    openmpi-bin    # mpirun
     nodejs
     npm
 )

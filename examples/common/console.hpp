@@ -6,6 +6,8 @@
 #include <ssgan/core/threading.hpp>
 #include <ssgan/gan/session.hpp>
 
+#include "distributed.hpp"
+
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -121,6 +123,7 @@ namespace tool
         std::string checkpoint;
         std::string on_divergence = "stop";
         std::size_t threads = 0;
+        distributed_flags distributed;
 
         void add_to(CLI::App& app)
         {
@@ -189,6 +192,7 @@ namespace tool
             app.add_option("--ema-decay", settings.ema_decay,
                            "Decay of the averaged weights used for testing")
                 ->check(CLI::Range(0.0, 0.999999));
+            distributed.add_to(app, settings.synchronized_batch_norm);
         }
 
         nlohmann::json to_json() const
@@ -214,6 +218,8 @@ namespace tool
                     {"total_steps", s.total_steps},
                     {"seed", s.seed},
                     {"threads", threads},
+                    {"ranks", replicas() ? replicas()->size() : 1},
+                    {"synchronized_batch_norm", s.synchronized_batch_norm},
                     {"epochs", epochs},
                     {"max_steps", session.max_steps},
                     {"max_minutes", session.max_minutes},

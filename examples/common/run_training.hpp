@@ -33,8 +33,9 @@ namespace tool
                      const ssgan::data::dataset& test_set, const std::string& dataset_name,
                      bool decay_asked, const nlohmann::json& extra_config = {})
     {
+        const std::size_t ranks = replicas() ? replicas()->size() : 1;
         const std::size_t steps_per_epoch =
-            std::max<std::size_t>(train_set.count / flags.settings.batch_size, 1);
+            std::max<std::size_t>(train_set.count / (flags.settings.batch_size * ranks), 1);
         if (flags.epochs > 0)
             flags.session.max_steps = flags.epochs * steps_per_epoch;
         if (flags.session.max_steps == 0 && flags.session.max_minutes <= 0.0)
@@ -61,7 +62,8 @@ namespace tool
         if (extra_config.is_object())
             flags.session.config.update(extra_config);
 
-        ssgan::gan::trainer<Model> trainer(train_set, test_set, flags.settings);
+        ssgan::gan::trainer<Model> trainer(train_set, test_set, flags.settings, Model::objective,
+                                           replicas());
         progress_printer printer;
         ssgan::gan::session<Model> session(
             trainer, flags.session, [&](const ssgan::gan::progress& event) { printer(event); },
@@ -69,9 +71,14 @@ namespace tool
 
         std::cout << "ssgan: model " << Model::name << " on " << dataset_name << " ("
                   << train_set.count << " training, " << test_set.count << " test images), "
-                  << flags.settings.labels << " labels, batch " << flags.settings.batch_size << ", "
-                  << ssgan::current_threads()
-                  << " threads\nrun folder: " << session.run_dir().string() << std::endl;
+                  << flags.settings.labels << " labels, batch " << flags.settings.batch_size;
+        if (replicas())
+            std::cout << " per rank x " << replicas()->size() << " ranks"
+                      << (flags.settings.synchronized_batch_norm ? " (synchronized batch norm)"
+                                                                 : "");
+        std::cout << ", " << ssgan::current_threads() << " threads"
+                  << (replicas() ? " per rank" : "")
+                  << "\nrun folder: " << session.run_dir().string() << std::endl;
         if (flags.session.resume)
             std::cout << "resumed at step " << trainer.steps_done() << std::endl;
 
@@ -104,12 +111,15 @@ namespace tool
     {
         try
         {
-            ssgan::set_threads(flags.threads);
+            ssgan::set_threads(start_replicas(flags.distributed, flags.threads));
             install_stop_handlers();
             return train();
         }
         catch (const ssgan::divergence_error& failure)
         {
+            // Every rank sees the same averaged losses, so all stop here together.
+            if (rank() > 0)
+                return 3;
             std::cerr << "\nerror: " << failure.what()
                       << "\nNo checkpoint was written after the divergence, so the newest one in "
                          "the run folder (if any) is the last good one; --on-divergence rollback "
@@ -120,8 +130,8 @@ namespace tool
         }
         catch (const std::exception& failure)
         {
-            std::cerr << "\nerror: " << failure.what() << std::endl;
-            return 1;
+            std::cerr << "\n" << rank_prefix() << "error: " << failure.what() << std::endl;
+            return end_after_failure(1);
         }
     }
 }

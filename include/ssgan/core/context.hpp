@@ -1,8 +1,10 @@
 // What a layer needs to know besides its tensors: train or eval mode, the random stream for
-// dropout and noise, and the two switches that gradient checks and weight normalization use.
+// dropout and noise, the switches that gradient checks and weight normalization use, and the
+// hooks of data-parallel training.
 #pragma once
 
 #include "random.hpp"
+#include "replicas.hpp"
 
 namespace ssgan
 {
@@ -39,5 +41,14 @@ namespace ssgan
         // Backward computes parameter gradients. Off for passes that only carry a gradient
         // through a network to its input (the generator's step through the discriminator).
         bool parameter_gradients = true;
+
+        // Data parallelism (see replicas.hpp). With a group here, batch norm in train mode
+        // normalizes with the statistics of the batches of all replicas together (synchronized
+        // batch norm); without one, with the local batch's.
+        replica_group* batch_statistics_group = nullptr;
+
+        // Told as backward finishes each layer's parameter gradients, so their all-reduce can
+        // overlap the backward of the layers before it.
+        gradient_listener* gradients_ready = nullptr;
     };
 }

@@ -37,6 +37,7 @@ namespace ssgan::gan
         std::size_t init_batch = 500; // images for data-dependent initialization
         std::size_t total_steps = 0;  // for the decay schedule; 0 when unknown
         std::uint64_t seed = 1;
+        bool synchronized_batch_norm = false; // with replicas: statistics of the global batch
 
         void validate() const
         {

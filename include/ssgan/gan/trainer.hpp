@@ -4,11 +4,18 @@
 // feature matching or by the non-saturating loss, through D. A trainer is bound to a model
 // type (a generator, a discriminator and their conventions) and to datasets in memory.
 //
+// Data parallelism: given a replica_group (core/replicas.hpp), each replica trains on its
+// slice of a global batch of group size × batch_size (samplers and noise draw the global
+// batch, so the slices are disjoint), starts from replica 0's parameters, and averages
+// gradients, feature means and reported losses over the group; batch norm is synchronized
+// over the group when settings::synchronized_batch_norm is set.
+//
 // The trainer never prints; tools read step_result and evaluation and report them.
 #pragma once
 
 #include "../core/error.hpp"
 #include "../core/random.hpp"
+#include "../core/replicas.hpp"
 #include "../data/dataset.hpp"
 #include "../data/split.hpp"
 #include "../io/checkpoint.hpp"
@@ -24,6 +31,7 @@
 #include "evaluate.hpp"
 #include "settings.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -66,16 +74,17 @@ namespace ssgan::gan
                                                         : data::pixel_range::zero_to_one;
 
         // `train` gives the labeled subset and, all of it, the unlabeled set; `test` is only
-        // read by evaluate(). Both must outlive the trainer.
+        // read by evaluate(). Both must outlive the trainer, and so must `replicas`, the group
+        // this trainer trains with (none: alone).
         trainer(const data::dataset& train, const data::dataset& test, settings chosen,
-                generator_objective objective = Model::objective)
+                generator_objective objective = Model::objective, replica_group* replicas = nullptr)
             : settings_(chosen), objective_(objective), train_(train), test_(test),
-              random_(chosen.seed), noise_random_(random_.split(1)),
+              replicas_(replicas), random_(chosen.seed), noise_random_(random_.split(1)),
               layer_random_(random_.split(2)), labeled_indices_(pick_labeled(train, chosen)),
-              labeled_(labeled_indices_, chosen.batch_size, derive(chosen.seed, 3)),
-              unlabeled_for_d_(train.count, chosen.batch_size, derive(chosen.seed, 4),
+              labeled_(labeled_indices_, global_batch(chosen, replicas), derive(chosen.seed, 3)),
+              unlabeled_for_d_(train.count, global_batch(chosen, replicas), derive(chosen.seed, 4),
                                data::epoch_end::drop),
-              unlabeled_for_g_(train.count, chosen.batch_size, derive(chosen.seed, 5),
+              unlabeled_for_g_(train.count, global_batch(chosen, replicas), derive(chosen.seed, 5),
                                data::epoch_end::drop),
               d_optimizer_(discriminator::parameter_count,
                            {chosen.learning_rate, chosen.beta1, chosen.beta2, 1e-8f}),
@@ -96,6 +105,8 @@ namespace ssgan::gan
             d_->initialize(init_random);
             g_->initialize(init_random);
             initialize_discriminator_from_data();
+            if (replicas_ != nullptr)
+                join_replicas();
             ema_ = std::make_unique<optim::exponential_moving_average>(
                 d_->parameters(), optim::ema_options{settings_.ema_decay, true});
 
@@ -106,7 +117,7 @@ namespace ssgan::gan
             d_features_.resize(settings_.batch_size);
             d_images_.resize(settings_.batch_size);
             batch_labels_.resize(settings_.batch_size);
-            batch_indices_.resize(settings_.batch_size);
+            batch_indices_.resize(global_batch(settings_, replicas_));
             real_feature_mean_.resize(feature_shape::size);
         }
 
@@ -123,6 +134,8 @@ namespace ssgan::gan
                 result.g_loss = train_generator();
 
             ++step_;
+            if (replicas_ != nullptr)
+                average_over_replicas(result);
             check_finite(result);
             return result;
         }
@@ -143,10 +156,20 @@ namespace ssgan::gan
             return g_->forward(noise, ctx);
         }
 
-        // Fills a noise batch the way training draws it.
+        // Fills a noise batch the way training draws it. With replicas, the stream advances
+        // by the global batch and this replica takes its slice of it, so the replicas' noise
+        // together is what one process with the global batch would draw.
         void draw_noise(tensor<noise_shape>& noise)
         {
+            if (replicas_ == nullptr)
+            {
+                noise_random_.fill_uniform(noise.span(), Model::noise_low, Model::noise_high);
+                return;
+            }
+            const auto start = noise_random_.state();
+            noise_random_.set_state({start.key, start.counter + replicas_->rank() * noise.size()});
             noise_random_.fill_uniform(noise.span(), Model::noise_low, Model::noise_high);
+            noise_random_.set_state({start.key, start.counter + replicas_->size() * noise.size()});
         }
 
         std::uint64_t steps_done() const { return step_; }
@@ -154,8 +177,11 @@ namespace ssgan::gan
         const std::vector<std::size_t>& labeled_indices() const { return labeled_indices_; }
         double epoch() const
         {
-            return double(step_) * double(settings_.batch_size) / double(train_.count);
+            return double(step_) * double(images_per_step()) / double(train_.count);
         }
+        // Unlabeled real images per step over all replicas.
+        std::size_t images_per_step() const { return global_batch(settings_, replicas_); }
+        replica_group* replicas() const { return replicas_; }
         discriminator& critic() { return *d_; }
         generator& maker() { return *g_; }
 
@@ -220,6 +246,7 @@ namespace ssgan::gan
                                        std::to_string(streams.size()) + " values, expected 4");
             noise_random_.set_state({streams[0], streams[1]});
             layer_random_.set_state({streams[2], streams[3]});
+            separate_layer_stream();
 
             const auto labeled = reader.integers("labeled_indices");
             if (!std::equal(labeled.begin(), labeled.end(), labeled_indices_.begin(),
@@ -249,6 +276,56 @@ namespace ssgan::gan
         static std::uint64_t derive(std::uint64_t seed, std::uint64_t purpose)
         {
             return detail::mix64(seed ^ detail::mix64(purpose));
+        }
+
+        static std::size_t global_batch(const settings& chosen, const replica_group* replicas)
+        {
+            return chosen.batch_size * (replicas != nullptr ? replicas->size() : 1);
+        }
+
+        // Replica 0's parameters and statistics, data-dependent initialization included, go to
+        // every replica; each replica then draws its own dropout masks and layer noise.
+        void join_replicas()
+        {
+            for (const std::span<float> values :
+                 {d_->parameters(), d_->state(), g_->parameters(), g_->state()})
+                broadcast_floats(*replicas_, values);
+            d_average_ = replicas_->averager_for(d_->gradients());
+            g_average_ = replicas_->averager_for(g_->gradients());
+            separate_layer_stream();
+        }
+
+        // Checkpoints hold replica 0's layer stream; the others derive theirs from it.
+        void separate_layer_stream()
+        {
+            if (replicas_ != nullptr && replicas_->rank() > 0)
+                layer_random_ = layer_random_.split(replicas_->rank());
+        }
+
+        // The losses and accuracy of the global batch (the replicas' batches are equal in size),
+        // so every replica reports, and judges divergence, alike.
+        void average_over_replicas(step_result& result)
+        {
+            std::array<float, 6> values = {result.s_loss,      result.d_loss_real,
+                                           result.d_loss_fake, result.d_loss,
+                                           result.g_loss,      result.train_accuracy};
+            replicas_->sum(values);
+            const float scale = 1.0f / static_cast<float>(replicas_->size());
+            result = {values[0] * scale, values[1] * scale, values[2] * scale,
+                      values[3] * scale, values[4] * scale, values[5] * scale};
+        }
+
+        // The same average for a feature mean.
+        void average_over_replicas(std::span<float> values)
+        {
+            replicas_->sum(values);
+            for (float& value : values)
+                value /= static_cast<float>(replicas_->size());
+        }
+
+        replica_group* synchronized_statistics() const
+        {
+            return settings_.synchronized_batch_norm ? replicas_ : nullptr;
         }
 
         static std::vector<std::size_t> pick_labeled(const data::dataset& train,
@@ -323,12 +400,16 @@ namespace ssgan::gan
             d_->initialize_from_data(images, ctx);
         }
 
+        // The sampler yields the global batch; this replica takes its slice of it.
         void load_batch(data::batch_sampler& sampler, tensor<image_shape>& images, bool with_labels)
         {
             sampler.next_batch(batch_indices_);
-            data::copy_batch(train_, batch_indices_, pixels, images.span());
+            const std::size_t rank = replicas_ != nullptr ? replicas_->rank() : 0;
+            const auto mine = std::span<const std::size_t>(batch_indices_)
+                                  .subspan(rank * settings_.batch_size, settings_.batch_size);
+            data::copy_batch(train_, mine, pixels, images.span());
             if (with_labels)
-                data::copy_labels(train_, batch_indices_, batch_labels_);
+                data::copy_labels(train_, mine, batch_labels_);
         }
 
         void train_discriminator(step_result& result)
@@ -336,6 +417,7 @@ namespace ssgan::gan
             const std::size_t batch = settings_.batch_size;
             const float weight = settings_.unsupervised_weight;
             context ctx(layer_random_, mode::train);
+            ctx.batch_statistics_group = synchronized_statistics();
             d_->zero_gradients();
 
             // Labeled real images: cross-entropy over the real classes.
@@ -369,7 +451,10 @@ namespace ssgan::gan
             const auto fake = g_->forward(noise_, ctx);
             logits = d_->forward(fake, ctx);
             result.d_loss_fake = fake_loss(logits, weight);
+            ctx.gradients_ready = d_average_.get(); // this pass completes D's gradients
             d_->backward(d_logits_, ctx);
+            if (d_average_)
+                d_average_->finish();
 
             result.d_loss = result.s_loss + weight * (result.d_loss_real + result.d_loss_fake);
             if (settings_.clip_norm > 0.0f)
@@ -406,6 +491,7 @@ namespace ssgan::gan
             context ctx(layer_random_, mode::train);
             ctx.freeze_statistics = true; // D's running statistics follow its own updates only
             ctx.parameter_gradients = false;
+            ctx.batch_statistics_group = synchronized_statistics();
             g_->zero_gradients();
             float g_loss = 0.0f;
 
@@ -417,9 +503,11 @@ namespace ssgan::gan
                                  feature_shape::size, real_feature_mean_);
 
                 draw_noise(noise_);
-                context g_ctx(layer_random_, mode::train);
+                context g_ctx = generator_context();
                 const auto fake = g_->forward(noise_, g_ctx);
                 d_->forward(fake, ctx);
+                if (replicas_ != nullptr)
+                    aim_at_global_means();
                 g_loss = loss::feature_matching_to_mean(
                     real_feature_mean_, d_->template output<Model::feature_layer>().span(), batch,
                     feature_shape::size, d_features_.span());
@@ -431,7 +519,7 @@ namespace ssgan::gan
             else
             {
                 draw_noise(noise_);
-                context g_ctx(layer_random_, mode::train);
+                context g_ctx = generator_context();
                 const auto fake = g_->forward(noise_, g_ctx);
                 const auto logits = d_->forward(fake, ctx);
                 if constexpr (explicit_fake)
@@ -447,10 +535,35 @@ namespace ssgan::gan
                 g_->backward(d_images_, g_ctx);
             }
 
+            if (g_average_)
+                g_average_->finish();
             if (settings_.clip_norm > 0.0f)
                 optim::clip_by_global_norm(g_->gradients(), settings_.clip_norm);
             g_optimizer_.step(g_->parameters(), g_->gradients());
             return g_loss;
+        }
+
+        context generator_context()
+        {
+            context g_ctx(layer_random_, mode::train);
+            g_ctx.batch_statistics_group = synchronized_statistics();
+            g_ctx.gradients_ready = g_average_.get();
+            return g_ctx;
+        }
+
+        // Feature matching compares the means over the global batch. The loss takes the fake
+        // mean from the local batch, so the target moves by (global - local) fake mean: the
+        // difference, the loss and the gradient per image are then those of the global means.
+        void aim_at_global_means()
+        {
+            average_over_replicas(real_feature_mean_);
+            fake_feature_mean_.resize(feature_shape::size);
+            loss::batch_mean(d_->template output<Model::feature_layer>().span(),
+                             settings_.batch_size, feature_shape::size, fake_feature_mean_);
+            local_fake_mean_ = fake_feature_mean_;
+            average_over_replicas(fake_feature_mean_);
+            for (std::size_t f = 0; f < feature_shape::size; ++f)
+                real_feature_mean_[f] -= fake_feature_mean_[f] - local_fake_mean_[f];
         }
 
         // The annealed reconstruction term of SSGAN-Tensorflow: a Huber loss pulling generated
@@ -496,6 +609,9 @@ namespace ssgan::gan
         generator_objective objective_;
         const data::dataset& train_;
         const data::dataset& test_;
+        replica_group* replicas_ = nullptr;
+        std::unique_ptr<gradient_averager> d_average_; // with replicas only
+        std::unique_ptr<gradient_averager> g_average_;
         random_stream random_;
         random_stream noise_random_;
         random_stream layer_random_;
@@ -521,6 +637,8 @@ namespace ssgan::gan
         std::vector<int> batch_labels_;
         std::vector<std::size_t> batch_indices_;
         std::vector<float> real_feature_mean_;
+        std::vector<float> fake_feature_mean_;
+        std::vector<float> local_fake_mean_;
         std::vector<float> reconstruction_gradient_;
     };
 }

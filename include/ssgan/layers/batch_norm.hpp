@@ -3,13 +3,20 @@
 // σ² are the batch's (biased variance) and the running statistics move toward them by
 // `momentum`; in eval mode the running statistics are used. Parameters: γ then β, C each;
 // state: running mean then running variance.
+//
+// Synchronized over replicas (context::batch_statistics_group set, train mode): μ and σ² are
+// those of the batches of all replicas together, from all-reduced per-channel sums of x and
+// x², and backward all-reduces Σ dy and Σ dy·x̂ for the input gradient
+// dx = γ/σ · (dy - Σ dy / M - x̂ · Σ dy·x̂ / M), M the global count per channel.
 #pragma once
 
 #include "../core/dnnl_runtime.hpp"
 #include "../nn/layer.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
+#include <vector>
 
 namespace ssgan
 {
@@ -62,14 +69,26 @@ namespace ssgan
                 current.destination.set_data_handle(out.data());
                 auto& stream = dnnl_runtime::get().stream();
 
-                if (ctx.training())
+                synchronized_ = ctx.training() && ctx.batch_statistics_group != nullptr;
+                if (synchronized_)
+                {
+                    // The global statistics go in as given ones: oneDNN then normalizes with them.
+                    global_count_ = global_statistics(in, *ctx.batch_statistics_group);
+                    current.mean.set_data_handle(batch_mean_.data());
+                    current.variance.set_data_handle(batch_variance_.data());
+                    current.eval_forward.execute(stream, current.forward_arguments);
+                    stream.wait();
+                    if (!ctx.freeze_statistics)
+                        update_running_statistics(global_count_);
+                }
+                else if (ctx.training())
                 {
                     current.mean.set_data_handle(batch_mean_.data());
                     current.variance.set_data_handle(batch_variance_.data());
                     current.train_forward.execute(stream, current.forward_arguments);
                     stream.wait();
                     if (!ctx.freeze_statistics)
-                        update_running_statistics(in.batch());
+                        update_running_statistics(double(in.batch() * area));
                 }
                 else
                 {
@@ -92,7 +111,15 @@ namespace ssgan
                 current.diff_shift.set_data_handle(d_shift_.data());
                 auto& stream = dnnl_runtime::get().stream();
 
-                if (ctx.training())
+                if (synchronized_)
+                {
+                    // With the statistics taken as constants oneDNN gives dx = γ/σ · dy and the
+                    // local Σ dy·x̂, Σ dy; the terms through μ and σ² are added below.
+                    current.mean.set_data_handle(batch_mean_.data());
+                    current.variance.set_data_handle(batch_variance_.data());
+                    current.eval_backward.execute(stream, current.backward_arguments);
+                }
+                else if (ctx.training())
                 {
                     current.mean.set_data_handle(batch_mean_.data());
                     current.variance.set_data_handle(batch_variance_.data());
@@ -105,6 +132,14 @@ namespace ssgan
                     current.eval_backward.execute(stream, current.backward_arguments);
                 }
                 stream.wait();
+                if (synchronized_ && !d_in.empty())
+                {
+                    if (ctx.batch_statistics_group == nullptr)
+                        throw config_error(describe() +
+                                           "::backward: the forward pass synchronized its "
+                                           "statistics over replicas, this context has no group");
+                    add_statistics_gradient(in, d_in, *ctx.batch_statistics_group);
+                }
 
                 if (!ctx.parameter_gradients)
                     return;
@@ -194,11 +229,77 @@ namespace ssgan
                 current.shift.set_data_handle(shift_);
             }
 
-            void update_running_statistics(std::size_t batch)
+            // Sets batch_mean_ and batch_variance_ (biased) from the per-channel sums of x and x²
+            // over every replica's batch; returns the global count per channel.
+            double global_statistics(const_tensor_view<In> in, replica_group& group)
+            {
+                sums_.assign(2 * channels + 1, 0.0);
+                const float* x = in.data();
+                for (std::size_t n = 0; n < in.batch(); ++n)
+                    for (std::size_t c = 0; c < channels; ++c)
+                    {
+                        const float* row = x + (n * channels + c) * area;
+                        double sum = 0.0, squares = 0.0;
+                        for (std::size_t a = 0; a < area; ++a)
+                        {
+                            sum += row[a];
+                            squares += double(row[a]) * row[a];
+                        }
+                        sums_[c] += sum;
+                        sums_[channels + c] += squares;
+                    }
+                sums_[2 * channels] = double(in.batch() * area);
+                group.sum(sums_);
+
+                const double count = sums_[2 * channels];
+                for (std::size_t c = 0; c < channels; ++c)
+                {
+                    const double mean = sums_[c] / count;
+                    batch_mean_[c] = float(mean);
+                    batch_variance_[c] =
+                        float(std::max(0.0, sums_[channels + c] / count - mean * mean));
+                }
+                return count;
+            }
+
+            // dx -= γ/σ · (Σ dy / M + x̂ · Σ dy·x̂ / M), the sums over every replica's batch.
+            void add_statistics_gradient(const_tensor_view<In> in, tensor_view<In> d_in,
+                                         replica_group& group)
+            {
+                sums_.assign(2 * channels, 0.0);
+                for (std::size_t c = 0; c < channels; ++c)
+                {
+                    sums_[c] = d_shift_[c];
+                    sums_[channels + c] = d_scale_[c];
+                }
+                group.sum(sums_);
+
+                const float* x = in.data();
+                float* dx = d_in.data();
+                for (std::size_t c = 0; c < channels; ++c)
+                {
+                    const double inverse_deviation =
+                        1.0 / std::sqrt(double(batch_variance_[c]) + double(Epsilon));
+                    const double gain = double(scale_[c]) * inverse_deviation;
+                    const double mean_dy = sums_[c] / global_count_;
+                    const double mean_dy_xhat = sums_[channels + c] / global_count_;
+                    for (std::size_t n = 0; n < in.batch(); ++n)
+                    {
+                        const std::size_t at = (n * channels + c) * area;
+                        for (std::size_t a = at; a < at + area; ++a)
+                        {
+                            const double normalized = (x[a] - batch_mean_[c]) * inverse_deviation;
+                            dx[a] -= float(gain * (mean_dy + normalized * mean_dy_xhat));
+                        }
+                    }
+                }
+            }
+
+            void update_running_statistics(double samples_per_channel)
             {
                 // The running variance is the unbiased estimate, as in the frameworks users
                 // compare with; the batch variance oneDNN reports is the biased one.
-                const float samples = static_cast<float>(batch * area);
+                const float samples = static_cast<float>(samples_per_channel);
                 const float correction = samples > 1.0f ? samples / (samples - 1.0f) : 1.0f;
                 for (std::size_t c = 0; c < channels; ++c)
                 {
@@ -223,6 +324,9 @@ namespace ssgan
             float* running_variance_ = nullptr;
             aligned_buffer batch_mean_, batch_variance_, d_scale_, d_shift_, scratch_;
             plan_cache<plan> plans_;
+            std::vector<double> sums_;
+            double global_count_ = 0.0;
+            bool synchronized_ = false; // the last forward used statistics over replicas
         };
     }
 

@@ -5,7 +5,8 @@
 //
 // Backward starts from the gradient at the output, at an intermediate layer's output, or
 // both, and can return the gradient with respect to the network's input. Parameter
-// gradients accumulate until zero_gradients().
+// gradients accumulate until zero_gradients(). As each layer's parameter gradients are done,
+// backward tells context::gradients_ready, so data-parallel training can start reducing them.
 //
 // Fusion: where a layer that takes a post-op (conv2d, deconv2d) is directly followed by an
 // activation whose backward needs only its output (relu, leaky_relu, tanh, sigmoid), forward
@@ -418,6 +419,7 @@ namespace ssgan
             if constexpr (Index == 0)
             {
                 current.backward(input_, stored_output<0>(), d_out, d_input, ctx);
+                report_gradients<0>(ctx);
             }
             else
             {
@@ -426,8 +428,17 @@ namespace ssgan
                                  ctx);
                 if (extra.index == Index - 1)
                     detail::add_floats(extra.data, d_in.data(), d_in.size());
+                report_gradients<Index>(ctx);
                 backward_from<Index - 1>(std::as_const(d_in).view(), extra, ctx, d_input);
             }
+        }
+
+        template <std::size_t Index>
+        void report_gradients(context& ctx) const
+        {
+            if constexpr (layer_type<Index>::parameter_count > 0)
+                if (ctx.gradients_ready != nullptr && ctx.parameter_gradients)
+                    ctx.gradients_ready->ready_from(parameter_offset(Index));
         }
 
         typename tuple_info::type layers_;
