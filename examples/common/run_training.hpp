@@ -13,17 +13,26 @@
 
 namespace tool
 {
+    // The value of option `name` (`--name value` or `--name=value`), or `fallback`: for the
+    // options that decide the defaults of others, read before the rest are parsed.
+    inline std::string argument_value(int argc, char** argv, const std::string& name,
+                                      const std::string& fallback)
+    {
+        const std::string with_equals = name + "=";
+        for (int i = 1; i < argc; ++i)
+        {
+            if (argv[i] == name && i + 1 < argc)
+                return argv[i + 1];
+            if (std::strncmp(argv[i], with_equals.c_str(), with_equals.size()) == 0)
+                return argv[i] + with_equals.size();
+        }
+        return fallback;
+    }
+
     // The model decides the defaults of several flags, so it is read before the others.
     inline std::string model_argument(int argc, char** argv)
     {
-        for (int i = 1; i < argc; ++i)
-        {
-            if (std::strcmp(argv[i], "--model") == 0 && i + 1 < argc)
-                return argv[i + 1];
-            if (std::strncmp(argv[i], "--model=", 8) == 0)
-                return argv[i] + 8;
-        }
-        return "improved";
+        return argument_value(argc, argv, "--model", "improved");
     }
 
     // Trains Model on the given sets. `extra_config` is merged into config.json;

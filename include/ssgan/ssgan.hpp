@@ -62,6 +62,7 @@
 
 #include "gan/cifar_models.hpp"
 #include "gan/evaluate.hpp"
+#include "gan/image_models.hpp"
 #include "gan/mnist_models.hpp"
 #include "gan/session.hpp"
 #include "gan/settings.hpp"

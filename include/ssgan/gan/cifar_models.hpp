@@ -176,4 +176,18 @@ namespace ssgan::gan
 
         static constexpr generator_objective objective = generator_objective::non_saturating;
     };
+
+    // cifar_seed's networks and settings for SVHN, with its default of 1000 labels; a model of
+    // its own name, so that a checkpoint says which dataset it learned.
+    struct svhn_seed : cifar_seed
+    {
+        static constexpr std::string_view name = "svhn-seed";
+
+        static settings defaults()
+        {
+            settings chosen = cifar_seed::defaults();
+            chosen.labels = 1000;
+            return chosen;
+        }
+    };
 }

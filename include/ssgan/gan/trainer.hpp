@@ -145,7 +145,7 @@ namespace ssgan::gan
         evaluation evaluate(std::size_t batch = 500)
         {
             prepare_evaluation_network();
-            return evaluate_classifier(*eval_d_, test_, classes, pixels, batch);
+            return evaluate_classifier(*eval_d_, test_, test_.num_classes, pixels, batch);
         }
 
         // Images from the generator in eval mode (batch norm with running statistics) for
@@ -335,16 +335,20 @@ namespace ssgan::gan
                 throw config_error("--labels: " + std::to_string(chosen.labels) +
                                    " labeled images asked for, the training set has " +
                                    std::to_string(train.count));
-            if (chosen.labels % classes != 0)
+            if (train.num_classes == 0 || train.num_classes > classes)
+                throw data_error("training set: expected 1.." + std::to_string(classes) +
+                                 " classes (the model's logits), found " +
+                                 std::to_string(train.num_classes));
+            if (chosen.labels % train.num_classes != 0)
                 throw config_error("--labels: expected a multiple of the " +
-                                   std::to_string(classes) +
+                                   std::to_string(train.num_classes) +
                                    " classes (the labeled subset is balanced), found " +
                                    std::to_string(chosen.labels));
             if (chosen.batch_size > train.count)
                 throw config_error("--batch-size: " + std::to_string(chosen.batch_size) +
                                    " exceeds the " + std::to_string(train.count) +
                                    " training images");
-            return data::balanced_labeled_subset(train.labels, chosen.labels, classes,
+            return data::balanced_labeled_subset(train.labels, chosen.labels, train.num_classes,
                                                  derive(chosen.seed, 7));
         }
 
@@ -365,9 +369,13 @@ namespace ssgan::gan
                 throw data_error(what + ": images of " + std::to_string(set.channels) + "x" +
                                  std::to_string(set.height) + "x" + std::to_string(set.width) +
                                  ", the model takes " + image_shape::describe());
-            if (set.labels.size() != set.count || set.num_classes != classes)
+            // A dataset with fewer classes than the model's logits trains it too: the logits
+            // of the missing classes are never a target and do not count in evaluation.
+            if (set.labels.size() != set.count || set.num_classes == 0 || set.num_classes > classes)
                 throw data_error(what + ": expected a label in 0.." + std::to_string(classes - 1) +
-                                 " for each image");
+                                 " for each image (at most " + std::to_string(classes) +
+                                 " classes, the model's), found " +
+                                 std::to_string(set.num_classes) + " classes");
         }
 
         static void save_optimizer(checkpoint_writer& writer, const std::string& name,
