@@ -11,6 +11,7 @@
 #pragma once
 
 #include "../core/dnnl_runtime.hpp"
+#include "../core/error.hpp"
 #include "../nn/layer.hpp"
 
 #include <algorithm>
