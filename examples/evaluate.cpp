@@ -5,8 +5,11 @@
 
 #include <ssgan/data/cifar10.hpp>
 #include <ssgan/data/mnist.hpp>
+#include <ssgan/data/own_dataset.hpp>
+#include <ssgan/data/svhn.hpp>
 #include <ssgan/gan/cifar_models.hpp>
 #include <ssgan/gan/evaluate.hpp>
+#include <ssgan/gan/image_models.hpp>
 #include <ssgan/gan/mnist_models.hpp>
 #include <ssgan/io/image_grid.hpp>
 
@@ -27,37 +30,100 @@ namespace
         std::size_t batch = 500;
     };
 
-    // The models of 32 × 32 × 3 images are named "<dataset>-<design>"; the MNIST ones are not.
+    // The dataset a model was trained on, when its name tells: "cifar10-*" and "svhn-*", the
+    // improved_model family ("improved-<H>x<W>x<C>") only trains on own datasets, the
+    // remaining (MNIST) models on mnist or fashion_mnist.
     template <class Model>
-    constexpr bool is_cifar10_model = Model::name.starts_with("cifar10-");
+    std::string dataset_of_model()
+    {
+        if (Model::name.starts_with("cifar10-"))
+            return "cifar10";
+        if (Model::name.starts_with("svhn-"))
+            return "svhn";
+        if (Model::name.starts_with("improved-"))
+            return "own";
+        return "mnist";
+    }
+
+    // The run's config.json beside the checkpoint, when there is one: the training tool wrote
+    // the dataset and its folder there, so an own dataset needs no flags here.
+    nlohmann::json run_config(const std::filesystem::path& checkpoint)
+    {
+        std::ifstream in(checkpoint.parent_path() / "config.json");
+        if (!in)
+            return nlohmann::json::object();
+        try
+        {
+            return nlohmann::json::parse(in);
+        }
+        catch (const nlohmann::json::exception&)
+        {
+            return nlohmann::json::object();
+        }
+    }
+
+    struct test_data
+    {
+        ssgan::data::dataset set;
+        std::vector<std::string> class_names;
+    };
+
+    template <class Model>
+    test_data load_test(const std::string& dataset, const std::filesystem::path& folder,
+                        bool no_resize)
+    {
+        namespace fs = std::filesystem;
+        using image = typename Model::discriminator::input_shape;
+        if (!fs::is_directory(folder))
+        {
+            std::string how = "run scripts/download.sh " + dataset + " --data-dir " +
+                              folder.parent_path().string();
+            if (dataset == "own")
+                how = "give the dataset folder the model was trained on with --data-dir";
+            else if (dataset == "fashion_mnist")
+                how = "run scripts/get_mnist.sh " + folder.string() + " --dataset fashion_mnist";
+            throw ssgan::config_error("data dir " + folder.string() + " does not exist; " + how);
+        }
+        if (dataset == "cifar10")
+            return {ssgan::data::load_cifar10(folder, ssgan::data::split::test),
+                    ssgan::data::cifar10_class_names(folder)};
+        if (dataset == "svhn")
+            return {ssgan::data::load_svhn(folder, ssgan::data::split::test), {}};
+        if (dataset == "own")
+        {
+            // The same 80/20 split as training, so these are the images training never saw.
+            ssgan::data::own_dataset_options options;
+            options.fit = {image::extents[0], image::extents[1], image::extents[2], no_resize};
+            auto own = ssgan::data::load_own_dataset(folder, options);
+            return {std::move(own.test), std::move(own.class_names)};
+        }
+        return {ssgan::data::load_mnist(folder, ssgan::data::split::test), {}};
+    }
 
     template <class Model>
     int evaluate(evaluate_flags flags, const std::filesystem::path& checkpoint,
                  const ssgan::checkpoint_reader& reader)
     {
         namespace fs = std::filesystem;
-        const std::string own_dataset = is_cifar10_model<Model> ? "cifar10" : "mnist";
+        using image = typename Model::discriminator::input_shape;
+        const nlohmann::json config = run_config(checkpoint);
         if (flags.dataset.empty())
-            flags.dataset = own_dataset;
-        if ((flags.dataset == "cifar10") != is_cifar10_model<Model>)
-            throw ssgan::config_error(
-                "--dataset " + flags.dataset + ": the checkpoint's model \"" +
-                std::string(Model::name) + "\" was trained on " +
-                (is_cifar10_model<Model> ? "cifar10" : "mnist or fashion_mnist"));
+            flags.dataset = config.value("dataset", dataset_of_model<Model>());
+        if (flags.data_dir.empty() && flags.dataset == config.value("dataset", std::string()))
+            flags.data_dir = config.value("data_dir", std::string());
         const fs::path folder = flags.data_dir.empty() ? fs::path("datasets") / flags.dataset
                                                        : fs::path(flags.data_dir);
-        if (!fs::is_directory(folder))
+        const test_data loaded =
+            load_test<Model>(flags.dataset, folder, config.value("no_resize", false));
+        const auto& test = loaded.set;
+        const auto& class_names = loaded.class_names;
+        if (test.sample_size() != image::size || test.num_classes > Model::classes)
             throw ssgan::config_error(
-                "data dir " + folder.string() + " does not exist; " +
-                (flags.dataset == "cifar10"
-                     ? "place the CIFAR-10 binary version's test_batch.bin there"
-                     : "run scripts/get_mnist.sh " + folder.string()));
-        const auto test = flags.dataset == "cifar10"
-                              ? ssgan::data::load_cifar10(folder, ssgan::data::split::test)
-                              : ssgan::data::load_mnist(folder, ssgan::data::split::test);
-        const std::vector<std::string> class_names = flags.dataset == "cifar10"
-                                                         ? ssgan::data::cifar10_class_names(folder)
-                                                         : std::vector<std::string>{};
+                "--dataset " + flags.dataset + " (" + folder.string() + "): its test images are " +
+                std::to_string(test.channels) + "x" + std::to_string(test.height) + "x" +
+                std::to_string(test.width) + " in " + std::to_string(test.num_classes) +
+                " classes, the checkpoint's model \"" + std::string(Model::name) + "\" takes " +
+                image::describe() + " in at most " + std::to_string(Model::classes));
 
         // The averaged weights, with the trained network's batch-norm statistics.
         auto critic = std::make_unique<typename Model::discriminator>();
@@ -71,7 +137,7 @@ namespace
                                     ? ssgan::data::pixel_range::minus_one_to_one
                                     : ssgan::data::pixel_range::zero_to_one;
         const auto result =
-            ssgan::gan::evaluate_classifier(*critic, test, Model::classes, pixels, flags.batch);
+            ssgan::gan::evaluate_classifier(*critic, test, test.num_classes, pixels, flags.batch);
 
         const fs::path output =
             flags.output.empty() ? checkpoint.parent_path() / ("eval-" + checkpoint.stem().string())
@@ -175,11 +241,12 @@ int main(int argc, char** argv)
                    "(its newest checkpoint)")
         ->required();
     app.add_option("--dataset", flags.dataset,
-                   "mnist, fashion_mnist or cifar10 (default: cifar10 for the cifar10-* models, "
-                   "else mnist)")
-        ->check(CLI::IsMember({"mnist", "fashion_mnist", "cifar10"}));
+                   "mnist, fashion_mnist, cifar10, svhn, or own (a folder for train) "
+                   "(default: the run's, from config.json beside the checkpoint, else the one "
+                   "the model's name says)")
+        ->check(CLI::IsMember({"mnist", "fashion_mnist", "cifar10", "svhn", "own"}));
     app.add_option("--data-dir", flags.data_dir,
-                   "Folder with the dataset files (default: datasets/<dataset>)");
+                   "Folder with the dataset files (default: the run's, else datasets/<dataset>)");
     app.add_option("--output", flags.output,
                    "Folder for eval.json and the pictures (default: eval-<checkpoint> beside "
                    "the checkpoint)");
@@ -205,10 +272,23 @@ int main(int argc, char** argv)
             return evaluate<ssgan::gan::cifar_improved>(flags, checkpoint, reader);
         if (model == ssgan::gan::cifar_seed::name)
             return evaluate<ssgan::gan::cifar_seed>(flags, checkpoint, reader);
+        if (model == ssgan::gan::svhn_improved::name)
+            return evaluate<ssgan::gan::svhn_improved>(flags, checkpoint, reader);
+        if (model == ssgan::gan::svhn_seed::name)
+            return evaluate<ssgan::gan::svhn_seed>(flags, checkpoint, reader);
+        if (model == ssgan::gan::image64_improved::name)
+            return evaluate<ssgan::gan::image64_improved>(flags, checkpoint, reader);
+        std::string known;
+        for (const std::string_view name :
+             {ssgan::gan::mnist_improved::name, ssgan::gan::mnist_seed::name,
+              ssgan::gan::cifar_improved::name, ssgan::gan::cifar_seed::name,
+              ssgan::gan::svhn_improved::name, ssgan::gan::svhn_seed::name,
+              ssgan::gan::image64_improved::name})
+            known += (known.empty() ? "" : ", ") + std::string(name);
         throw ssgan::checkpoint_error("checkpoint " + checkpoint.string() + ": model \"" + model +
-                                      "\" is not one this program knows (improved, seed, " +
-                                      std::string(ssgan::gan::cifar_improved::name) + ", " +
-                                      std::string(ssgan::gan::cifar_seed::name) + ")");
+                                      "\" is not one this program knows (" + known +
+                                      "); a model of your own is tested by a program that "
+                                      "knows its type");
     }
     catch (const std::exception& failure)
     {

@@ -24,7 +24,8 @@ namespace
         if (!std::filesystem::is_directory(folder))
             throw ssgan::config_error(
                 "data dir " + folder.string() +
-                " does not exist; run `download svhn` to fetch SVHN there, or place format 2 of "
+                " does not exist; scripts/download.sh svhn fetches SVHN there, or place format 2 "
+                "of "
                 "SVHN (http://ufldl.stanford.edu/housenumbers/) in it by hand: train_32x32.mat, "
                 "test_32x32.mat and, optionally, extra_32x32.mat");
     }
