@@ -2,6 +2,10 @@
 // sample grids from a fixed noise batch, training.gif and curves.png, evaluation at fixed
 // intervals, a step or time budget, resumption, and what to do when a loss diverges.
 // The session reports progress through a callback and never prints.
+//
+// With replicas (a trainer built with a replica_group), replica 0 alone writes files, evaluates
+// and reports; every replica resumes from the same checkpoint file, so the run folder must be
+// on a file system they all see. The replicas agree on when to stop, so they stop together.
 #pragma once
 
 #include "../io/gif.hpp"
@@ -23,6 +27,7 @@
 #include <limits>
 #include <optional>
 #include <regex>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -143,7 +148,7 @@ namespace ssgan::gan
 
             while (!budget_spent(start, first_step))
             {
-                if (stop_requested_())
+                if (agree(stop_requested_()))
                 {
                     stopped_early_ = true;
                     break;
@@ -179,6 +184,50 @@ namespace ssgan::gan
         using clock = std::chrono::steady_clock;
 
         void prepare_run_directory()
+        {
+            if (!writes_files())
+            {
+                if (options_.resume)
+                    trainer_.load(resolve_checkpoint(*options_.resume));
+                last_saved_step_ = trainer_.steps_done();
+                share_run_directory();
+                return;
+            }
+            prepare_writer_run_directory();
+            share_run_directory();
+        }
+
+        // Replica 0 writes; the others follow its run folder, to roll back from its checkpoints.
+        bool writes_files() const
+        {
+            return trainer_.replicas() == nullptr || trainer_.replicas()->rank() == 0;
+        }
+
+        void share_run_directory()
+        {
+            replica_group* group = trainer_.replicas();
+            if (group == nullptr)
+                return;
+            std::string path = run_dir_.string();
+            std::uint64_t length = path.size();
+            group->broadcast(std::as_writable_bytes(std::span(&length, 1)));
+            path.resize(length);
+            group->broadcast(std::as_writable_bytes(std::span(path.data(), path.size())));
+            run_dir_ = path;
+        }
+
+        // True on every replica when it is true on any, so all leave the loop at one step.
+        bool agree(bool local) const
+        {
+            replica_group* group = trainer_.replicas();
+            if (group == nullptr)
+                return local;
+            double votes = local ? 1.0 : 0.0;
+            group->sum(std::span(&votes, 1));
+            return votes > 0.0;
+        }
+
+        void prepare_writer_run_directory()
         {
             namespace fs = std::filesystem;
             if (options_.resume)
@@ -298,8 +347,8 @@ namespace ssgan::gan
             if (options_.max_steps > 0 && trainer_.steps_done() >= options_.max_steps)
                 return true;
             if (options_.max_minutes > 0.0 &&
-                std::chrono::duration<double>(clock::now() - start).count() >=
-                    options_.max_minutes * 60.0)
+                agree(std::chrono::duration<double>(clock::now() - start).count() >=
+                      options_.max_minutes * 60.0))
                 return true;
             return options_.max_steps == 0 && options_.max_minutes <= 0.0 &&
                    trainer_.steps_done() > first_step;
@@ -333,6 +382,13 @@ namespace ssgan::gan
 
         void log_row(clock::time_point start, std::uint64_t first_step, bool evaluate_now)
         {
+            if (!writes_files())
+            {
+                interval_start_ = clock::now();
+                interval_steps_ = 0;
+                interval_sum_ = {};
+                return;
+            }
             progress row;
             const auto now = clock::now();
             const double interval = std::chrono::duration<double>(now - interval_start_).count();
@@ -342,9 +398,9 @@ namespace ssgan::gan
             row.seconds = elapsed_before_ + std::chrono::duration<double>(now - start).count();
             row.eta_seconds = eta(start, first_step);
             row.images_per_second =
-                interval > 0.0 ? double(interval_steps_) *
-                                     double(trainer_.current_settings().batch_size) / interval
-                               : 0.0;
+                interval > 0.0
+                    ? double(interval_steps_) * double(trainer_.images_per_step()) / interval
+                    : 0.0;
             row.losses = {float(interval_sum_.s_loss / count),
                           float(interval_sum_.d_loss_real / count),
                           float(interval_sum_.d_loss_fake / count),
@@ -372,6 +428,8 @@ namespace ssgan::gan
 
         void note(const std::string& message)
         {
+            if (!writes_files())
+                return;
             progress event;
             event.what = progress::kind::note;
             event.step = trainer_.steps_done();
@@ -381,6 +439,8 @@ namespace ssgan::gan
 
         void write_samples()
         {
+            if (!writes_files())
+                return;
             const auto images = trainer_.generate(fixed_noise_);
             using shape = typename trainer<Model>::image_shape;
             const io::float_images batch{images.span(), images.batch(), shape::extents[0],
@@ -400,6 +460,11 @@ namespace ssgan::gan
             const std::uint64_t step = trainer_.steps_done();
             if (step == last_saved_step_ && fs::exists(checkpoint_path(step)))
                 return;
+            if (!writes_files())
+            {
+                last_saved_step_ = step;
+                return;
+            }
             trainer_.save(checkpoint_path(step));
             last_saved_step_ = step;
             remove_old_checkpoints();
@@ -434,13 +499,14 @@ namespace ssgan::gan
         {
             namespace fs = std::filesystem;
             const std::uint64_t step = trainer_.steps_done();
-            write_text(run_dir_ / ("divergence-step-" + std::to_string(step) + ".txt"),
-                       std::string(failure.what()) + "\nlearning rate: " +
-                           std::to_string(trainer_.current_settings().learning_rate) +
-                           "\nlast checkpoint: " +
-                           (last_saved_step_ ? checkpoint_path(last_saved_step_).string()
-                                             : std::string("none")) +
-                           "\n");
+            if (writes_files())
+                write_text(run_dir_ / ("divergence-step-" + std::to_string(step) + ".txt"),
+                           std::string(failure.what()) + "\nlearning rate: " +
+                               std::to_string(trainer_.current_settings().learning_rate) +
+                               "\nlast checkpoint: " +
+                               (last_saved_step_ ? checkpoint_path(last_saved_step_).string()
+                                                 : std::string("none")) +
+                               "\n");
             if (options_.on_divergence == divergence_policy::stop || rollbacks_ >= 3 ||
                 last_saved_step_ == 0 || !fs::exists(checkpoint_path(last_saved_step_)))
                 throw;
@@ -469,6 +535,8 @@ namespace ssgan::gan
         void draw_pictures()
         {
             namespace fs = std::filesystem;
+            if (!writes_files())
+                return;
             std::vector<std::pair<std::uint64_t, fs::path>> frames;
             static const std::regex pattern(R"(step-(\d+)\.png)");
             for (const auto& entry : fs::directory_iterator(run_dir_ / "samples"))
