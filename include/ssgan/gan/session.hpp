@@ -18,7 +18,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -174,7 +177,16 @@ namespace ssgan::gan
                 if (step % options_.sample_every == 0)
                     write_samples();
                 if (step % options_.save_every == 0)
-                    save_checkpoint();
+                {
+                    try
+                    {
+                        save_checkpoint();
+                    }
+                    catch (const divergence_error& failure)
+                    {
+                        handle_divergence(failure);
+                    }
+                }
             }
 
             finish(start, first_step);
@@ -232,29 +244,52 @@ namespace ssgan::gan
             namespace fs = std::filesystem;
             if (options_.resume)
             {
-                const fs::path checkpoint = resolve_checkpoint(*options_.resume);
-                trainer_.load(checkpoint);
-                run_dir_ = fs::absolute(checkpoint).parent_path();
-                if (fs::exists(run_dir_ / "metrics.csv"))
-                {
-                    io::drop_metrics_rows_after(run_dir_ / "metrics.csv", "step",
-                                                double(trainer_.steps_done()));
-                    elapsed_before_ = last_logged_seconds(run_dir_ / "metrics.csv");
-                }
-                write_text(run_dir_ / ("resume-" + std::to_string(trainer_.steps_done()) + ".json"),
-                           options_.config.dump(2) + "\n");
-                last_saved_step_ = trainer_.steps_done();
+                resume_run_directory();
+                prepare_outputs();
+                return;
             }
-            else
+
+            // A run folder that cannot be set up completely is removed again, so a failed start
+            // leaves nothing behind that looks like a run.
+            run_dir_ = make_run_directory();
+            try
             {
-                run_dir_ = make_run_directory();
                 write_text(run_dir_ / "config.json", options_.config.dump(2) + "\n");
                 std::string indices;
                 for (std::size_t index : trainer_.labeled_indices())
                     indices += std::to_string(index) + "\n";
                 write_text(run_dir_ / "labeled_indices.txt", indices);
+                prepare_outputs();
             }
-            fs::create_directories(run_dir_ / "samples");
+            catch (...)
+            {
+                std::error_code ignored;
+                fs::remove_all(run_dir_, ignored);
+                throw;
+            }
+        }
+
+        void resume_run_directory()
+        {
+            namespace fs = std::filesystem;
+            const fs::path checkpoint = resolve_checkpoint(*options_.resume);
+            trainer_.load(checkpoint);
+            run_dir_ = fs::absolute(checkpoint).parent_path();
+            if (fs::exists(run_dir_ / "metrics.csv"))
+            {
+                io::drop_metrics_rows_after(run_dir_ / "metrics.csv", "step",
+                                            double(trainer_.steps_done()));
+                elapsed_before_ = last_logged_seconds(run_dir_ / "metrics.csv");
+            }
+            write_text(run_dir_ / ("resume-" + std::to_string(trainer_.steps_done()) + ".json"),
+                       options_.config.dump(2) + "\n");
+            last_saved_step_ = trainer_.steps_done();
+            remove_unfinished_checkpoints();
+        }
+
+        void prepare_outputs()
+        {
+            std::filesystem::create_directories(run_dir_ / "samples");
             metrics_.emplace(run_dir_ / "metrics.csv", columns(),
                              options_.resume ? io::log_mode::append : io::log_mode::create);
 
@@ -336,10 +371,13 @@ namespace ssgan::gan
 
         static void write_text(const std::filesystem::path& file, const std::string& text)
         {
+            // Closed before the check: a full disk shows only when the buffer is written out.
             std::ofstream out(file);
             out << text;
+            out.close();
             if (!out)
-                throw error("cannot write " + file.string());
+                throw error(file.string() + ": cannot write " + std::to_string(text.size()) +
+                            " bytes (" + std::strerror(errno) + ")");
         }
 
         bool budget_spent(clock::time_point start, std::uint64_t first_step) const
@@ -460,14 +498,63 @@ namespace ssgan::gan
             const std::uint64_t step = trainer_.steps_done();
             if (step == last_saved_step_ && fs::exists(checkpoint_path(step)))
                 return;
+            require_finite_parameters();
             if (!writes_files())
             {
                 last_saved_step_ = step;
                 return;
             }
-            trainer_.save(checkpoint_path(step));
+            try
+            {
+                trainer_.save(checkpoint_path(step));
+            }
+            catch (const checkpoint_error& failure)
+            {
+                throw checkpoint_error(
+                    std::string(failure.what()) + "; the checkpoint of step " +
+                    std::to_string(step) + " was not saved, the newest complete one is " +
+                    (last_saved_step_ && fs::exists(checkpoint_path(last_saved_step_))
+                         ? checkpoint_path(last_saved_step_).string()
+                         : std::string("none")));
+            }
             last_saved_step_ = step;
             remove_old_checkpoints();
+        }
+
+        // A NaN in a gradient can leave the losses of its step finite and the parameters not;
+        // such a checkpoint would poison every later resume and rollback, so it is refused.
+        void require_finite_parameters()
+        {
+            const std::pair<const char*, std::span<const float>> networks[] = {
+                {"D", trainer_.critic().parameters()}, {"G", trainer_.maker().parameters()}};
+            for (const auto& [name, values] : networks)
+            {
+                const auto bad = std::find_if(values.begin(), values.end(),
+                                              [](float value) { return !std::isfinite(value); });
+                if (bad != values.end())
+                    throw divergence_error("training diverged at step " +
+                                           std::to_string(trainer_.steps_done()) + ": parameter " +
+                                           std::to_string(bad - values.begin()) + " of " +
+                                           std::to_string(values.size()) + " in " + name + " is " +
+                                           std::to_string(*bad) + " though the losses were finite");
+            }
+        }
+
+        // A process killed while writing a checkpoint leaves its temporary file (see
+        // checkpoint_writer::write) behind; a resumed run clears them away.
+        void remove_unfinished_checkpoints()
+        {
+            namespace fs = std::filesystem;
+            static const std::regex pattern(R"(\.model-\d+\.ckpt\.tmp\d+)");
+            std::vector<fs::path> unfinished;
+            for (const auto& entry : fs::directory_iterator(run_dir_))
+                if (std::regex_match(entry.path().filename().string(), pattern))
+                    unfinished.push_back(entry.path());
+            for (const fs::path& file : unfinished)
+            {
+                std::error_code ignored;
+                fs::remove(file, ignored);
+            }
         }
 
         std::filesystem::path checkpoint_path(std::uint64_t step) const

@@ -171,11 +171,18 @@ namespace ssgan
         // Reads and verifies the whole file; every later lookup is in memory.
         explicit checkpoint_reader(const std::filesystem::path& path) : path_(path)
         {
+            std::error_code ec;
+            if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+                throw checkpoint_error("checkpoint " + path.string() +
+                                       ": expected a file, found a folder or special file");
             std::ifstream file(path, std::ios::binary);
             if (!file)
                 throw checkpoint_error("checkpoint " + path.string() + ": cannot open it (" +
                                        std::strerror(errno) + ")");
             bytes_.assign(std::istreambuf_iterator<char>(file), {});
+            if (file.bad())
+                throw checkpoint_error("checkpoint " + path.string() + ": reading failed after " +
+                                       std::to_string(bytes_.size()) + " bytes");
 
             constexpr std::size_t header = 8 + 4 + 4;
             if (bytes_.size() < header + 4)
@@ -201,7 +208,7 @@ namespace ssgan
             {
                 const std::uint32_t name_length = read_u32_checked(offset, end);
                 offset += 4;
-                require(offset, name_length + 9, end);
+                require(offset, std::size_t{name_length} + 9, end);
                 std::string name(bytes_.data() + offset, name_length);
                 offset += name_length;
                 const auto kind = static_cast<record_kind>(bytes_[offset]);
@@ -219,9 +226,15 @@ namespace ssgan
                 if (elements > (end - offset) / width)
                     error_at(offset - 8, std::to_string(elements) + " elements to fit the file",
                              std::to_string(end - offset) + " bytes left");
+                if (records_.contains(name))
+                    error_at(offset - 13 - name_length, "record names that differ",
+                             "a second record \"" + name + "\"");
                 records_[name] = {kind, offset, static_cast<std::size_t>(elements)};
                 offset += elements * width;
             }
+            if (offset != end)
+                error_at(offset, "the CRC-32 after record " + std::to_string(count),
+                         std::to_string(end - offset) + " more bytes");
         }
 
         const std::filesystem::path& path() const { return path_; }
@@ -236,14 +249,14 @@ namespace ssgan
                 throw checkpoint_error("checkpoint " + path_.string() + ": record \"" + name +
                                        "\" holds " + std::to_string(found.count) +
                                        " floats, expected " + std::to_string(into.size()));
-            std::memcpy(into.data(), bytes_.data() + found.offset, into.size_bytes());
+            copy_out(found, into.data());
         }
 
         std::vector<float> floats(const std::string& name) const
         {
             const auto& found = lookup(name, record_kind::floats);
             std::vector<float> values(found.count);
-            std::memcpy(values.data(), bytes_.data() + found.offset, found.count * 4);
+            copy_out(found, values.data());
             return values;
         }
 
@@ -251,7 +264,7 @@ namespace ssgan
         {
             const auto& found = lookup(name, record_kind::integers);
             std::vector<std::uint64_t> values(found.count);
-            std::memcpy(values.data(), bytes_.data() + found.offset, found.count * 8);
+            copy_out(found, values.data());
             return values;
         }
 
@@ -268,6 +281,15 @@ namespace ssgan
             std::size_t offset;
             std::size_t count;
         };
+
+        // An empty record's destination may be a null pointer, which memcpy must not get even
+        // for zero bytes.
+        template <class Value>
+        void copy_out(const record& found, Value* into) const
+        {
+            if (found.count > 0)
+                std::memcpy(into, bytes_.data() + found.offset, found.count * sizeof(Value));
+        }
 
         const record& lookup(const std::string& name, record_kind kind) const
         {
