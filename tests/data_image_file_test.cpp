@@ -4,12 +4,14 @@
 #include "ssgan/data/image_file.hpp"
 
 #include <stb_image_write.h>
+#include <zlib.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -180,6 +182,47 @@ BOOST_AUTO_TEST_CASE(corrupt_and_empty_files_are_rejected_naming_the_file)
                 BOOST_TEST(std::string(failure.what()).find(name) != std::string::npos);
             }
         }
+    }
+}
+
+// stb_image reserves what a header claims before decoding (up to 1 GiB for PNG): a real 1 x 1 PNG
+// whose header then says 18000 x 18000 must be refused first, naming the claim and the file size.
+BOOST_AUTO_TEST_CASE(a_header_claiming_more_pixels_than_the_file_can_hold_is_rejected)
+{
+    const fs::path dir = scratch("claims");
+    const fs::path file = dir / "huge.png";
+    write_png(file, 1, 1, 3, {10, 20, 30});
+    std::ifstream in(file, std::ios::binary);
+    std::vector<char> bytes{std::istreambuf_iterator<char>(in), {}};
+    in.close();
+
+    // Bytes 16-23 are IHDR's width and height (big-endian), 12-28 the chunk its CRC covers.
+    for (const std::size_t at : {16u, 20u})
+    {
+        bytes[at] = 0;
+        bytes[at + 1] = 0;
+        bytes[at + 2] = char(18000 >> 8);
+        bytes[at + 3] = char(18000 & 0xff);
+    }
+    const std::uint32_t crc =
+        std::uint32_t(crc32(0, reinterpret_cast<const Bytef*>(bytes.data() + 12), 17));
+    for (std::size_t i = 0; i < 4; ++i)
+        bytes[29 + i] = char(crc >> (24 - 8 * i));
+    std::ofstream(file, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
+
+    try
+    {
+        data::read_image_file(file);
+        BOOST_ERROR("no error for a header claiming 18000x18000");
+    }
+    catch (const data_error& failure)
+    {
+        const std::string message = failure.what();
+        BOOST_TEST(message.find(file.string()) != std::string::npos, message);
+        BOOST_TEST(message.find("18000x18000x3") != std::string::npos, message);
+        BOOST_TEST(message.find("a file of " + std::to_string(bytes.size()) + " bytes") !=
+                       std::string::npos,
+                   message);
     }
 }
 

@@ -346,4 +346,34 @@ BOOST_AUTO_TEST_CASE(hdf5_layout_rejects_missing_ids_labels_not_one_hot_and_wron
                    "expected an HDF5 file"));
 }
 
+// A chunked dataset that was never written stores nothing and reads as its fill value at any
+// size; its claim must not become an allocation.
+BOOST_AUTO_TEST_CASE(hdf5_layout_rejects_an_image_claiming_more_than_the_file_stores)
+{
+    const fs::path dir = scratch("hdf5-claims");
+    const fs::path file = dir / "data.hdf5";
+    {
+        const h5_file out(file);
+        const hid_t group = H5Gcreate2(out.id, "huge", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        const std::vector<hsize_t> dims = {30000, 30000, 3}, chunk = {64, 64, 3};
+        const hid_t space = H5Screate_simple(3, dims.data(), nullptr);
+        const hid_t layout = H5Pcreate(H5P_DATASET_CREATE);
+        H5Pset_chunk(layout, 3, chunk.data());
+        const hid_t image =
+            H5Dcreate2(group, "image", H5T_NATIVE_UINT8, space, H5P_DEFAULT, layout, H5P_DEFAULT);
+        BOOST_REQUIRE(image >= 0);
+        H5Dclose(image);
+        H5Pclose(layout);
+        H5Sclose(space);
+        const std::vector<std::int8_t> one_hot = {0, 1, 0};
+        write_dataset(group, "label", H5T_NATIVE_INT8, {3}, one_hot.data());
+        H5Gclose(group);
+    }
+
+    const std::string message = error_of([&] { data::hdf5_layout_file(file).read("huge", 3); });
+    BOOST_TEST(has(message, file.string()), message);
+    BOOST_TEST(has(message, "[30000, 30000, 3]"), message);
+    BOOST_TEST(has(message, "bytes stored"), message);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -254,7 +254,17 @@ namespace ssgan::data
                                  detail::hdf5_type_name(type.get()) + " of " +
                                  detail::dims_text(dims));
 
+            // A dataset may claim any size and store little (chunks never written read as the
+            // fill value), so the claim is held against what the file stores, allowing for
+            // deflate's 1032:1, before memory is reserved for it.
             interleaved_image image{dims[0], dims[1], dims.size() == 3 ? dims[2] : 1, {}};
+            const std::uint64_t stored = H5Dget_storage_size(dataset.get());
+            const std::uint64_t most = stored * 1032 + (1u << 16);
+            if (image.width > most || image.height > most / (image.width * image.channels))
+                throw data_error(where + ": " + detail::dims_text(dims) +
+                                 " claims more pixels than the " + std::to_string(stored) +
+                                 " bytes stored for it can hold (at most " + std::to_string(most) +
+                                 "; corrupt or never written?)");
             image.pixels.resize(image.height * image.width * image.channels);
             if (H5Dread(dataset.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT,
                         image.pixels.data()) < 0)

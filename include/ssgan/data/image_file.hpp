@@ -149,6 +149,24 @@ namespace ssgan::data
             throw data_error(file.string() + ": expected a PNG or JPEG image, found an empty file");
 
         int width = 0, height = 0, channels = 0;
+
+        // stb_image allocates what the header claims before decoding; no format it reads
+        // compresses better than deflate's 1032:1, so a claim beyond that is a lie.
+        const auto* encoded = reinterpret_cast<const stbi_uc*>(bytes.data());
+        if (stbi_info_from_memory(encoded, static_cast<int>(bytes.size()), &width, &height,
+                                  &channels) != 0)
+        {
+            // In double: two int dimensions and a channel count can exceed 2^64.
+            const double claimed = double(width) * double(height) * double(channels);
+            const std::uint64_t most = std::uint64_t(bytes.size()) * 1032 + (1u << 20);
+            if (claimed > double(most))
+                throw data_error(file.string() + ": the header claims " + std::to_string(width) +
+                                 "x" + std::to_string(height) + "x" + std::to_string(channels) +
+                                 " bytes of pixels, but a file of " + std::to_string(bytes.size()) +
+                                 " bytes holds at most " + std::to_string(most) +
+                                 " (corrupt header?)");
+        }
+
         const std::unique_ptr<stbi_uc, detail::stbi_freer> pixels(
             stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),
                                   static_cast<int>(bytes.size()), &width, &height, &channels, 0));
