@@ -195,6 +195,33 @@ BOOST_AUTO_TEST_CASE(killed_at_random_moments_it_always_resumes_from_a_complete_
     BOOST_TEST(entries_of(runs).size() == 1u);
 }
 
+// The first SIGINT or SIGTERM, sent once the first progress line shows training under way, asks
+// for a checkpoint after the current step and an exit with 128 + the signal.
+BOOST_AUTO_TEST_CASE(sigint_and_sigterm_save_a_checkpoint_before_exiting)
+{
+    for (const int signal : {SIGINT, SIGTERM})
+    {
+        const ssgan::testing::scratch_folder scratch("ssgan-train-mnist-signal");
+        const fs::path runs = scratch.path() / "runs";
+        child_process tool(train_command(runs, {"--steps", "1000000", "--save-every", "100000"}));
+        const auto deadline = std::chrono::steady_clock::now() + patience;
+        while (tool.running() && !contains(tool.output(), " step ") &&
+               std::chrono::steady_clock::now() < deadline)
+            tool.pump(20ms);
+        tool.kill(signal);
+        const auto code = tool.exit_code(patience);
+        const std::string& output = tool.output();
+
+        BOOST_TEST(code.value_or(-1) == 128 + signal, output);
+        BOOST_TEST(contains(output, "stopped by signal " + std::to_string(signal)), output);
+        BOOST_TEST_REQUIRE(entries_of(runs).size() == 1u);
+        const auto steps = checkpoint_steps(entries_of(runs).front());
+        BOOST_TEST_REQUIRE(steps.size() == 1u, output);
+        require_complete(checkpoint_file(entries_of(runs).front(), steps.front()), steps.front());
+        BOOST_TEST(steps.front() >= 1u);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(full_disk_while_saving_names_the_checkpoint_and_keeps_the_previous_one)
 {
     const ssgan::testing::scratch_folder scratch("ssgan-train-mnist-faults");
