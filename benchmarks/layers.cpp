@@ -43,28 +43,29 @@ namespace
         random_stream random;
     };
 
+    // Forward alone, or backward alone after one forward (both gradients; twice the FLOPs).
     template <class Layer>
-    void forward(benchmark::State& state, std::size_t batch, std::size_t threads, double flops)
+    void run_pass(benchmark::State& state, bool backward, std::size_t batch, std::size_t threads,
+                  double flops)
     {
         set_threads(threads);
         auto bench = std::make_unique<standalone<Layer>>(batch);
         context ctx(bench->random, mode::train);
-        bench->layer.forward(bench->in, bench->out, ctx);
-        ssgan::bench::run_and_report(state, double(batch), flops * double(batch), threads,
-                                     [&] { bench->layer.forward(bench->in, bench->out, ctx); });
-    }
-
-    template <class Layer>
-    void backward(benchmark::State& state, std::size_t batch, std::size_t threads, double flops)
-    {
-        set_threads(threads);
-        auto bench = std::make_unique<standalone<Layer>>(batch);
-        context ctx(bench->random, mode::train);
-        bench->layer.forward(bench->in, bench->out, ctx);
-        bench->layer.backward(bench->in, bench->out, bench->d_out, bench->d_in, ctx);
-        ssgan::bench::run_and_report(
-            state, double(batch), 2.0 * flops * double(batch), threads,
-            [&] { bench->layer.backward(bench->in, bench->out, bench->d_out, bench->d_in, ctx); });
+        auto forward = [&] { bench->layer.forward(bench->in, bench->out, ctx); };
+        auto back = [&]
+        { bench->layer.backward(bench->in, bench->out, bench->d_out, bench->d_in, ctx); };
+        forward();
+        if (backward)
+        {
+            back();
+            ssgan::bench::run_and_report(state, double(batch), 2.0 * flops * double(batch), threads,
+                                         back);
+        }
+        else
+        {
+            ssgan::bench::run_and_report(state, double(batch), flops * double(batch), threads,
+                                         forward);
+        }
     }
 
     std::string without_spaces(std::string text)
@@ -91,22 +92,16 @@ namespace
                                              without_spaces(layer::describe());
                     const std::string tail =
                         "/batch:" + std::to_string(batch) + "/threads:" + std::to_string(threads);
-                    benchmark::RegisterBenchmark((name + "/forward" + tail).c_str(),
-                                                 [=](benchmark::State& state)
-                                                 {
-                                                     state.SetLabel(shapes);
-                                                     forward<layer>(state, batch, threads, flops);
-                                                 })
-                        ->UseRealTime()
-                        ->Unit(benchmark::kMillisecond);
-                    benchmark::RegisterBenchmark((name + "/backward" + tail).c_str(),
-                                                 [=](benchmark::State& state)
-                                                 {
-                                                     state.SetLabel(shapes);
-                                                     backward<layer>(state, batch, threads, flops);
-                                                 })
-                        ->UseRealTime()
-                        ->Unit(benchmark::kMillisecond);
+                    for (const bool backward : {false, true})
+                        benchmark::RegisterBenchmark(
+                            (name + (backward ? "/backward" : "/forward") + tail).c_str(),
+                            [=](benchmark::State& state)
+                            {
+                                state.SetLabel(shapes);
+                                run_pass<layer>(state, backward, batch, threads, flops);
+                            })
+                            ->UseRealTime()
+                            ->Unit(benchmark::kMillisecond);
                 }
             }(),
             ...);
@@ -135,11 +130,5 @@ int main(int argc, char** argv)
     register_model<gan::cifar_improved>("cifar_improved", batch);
     register_model<gan::cifar_seed>("cifar_seed", batch);
 
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv))
-        return 1;
-    ssgan::bench::describe_machine();
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return ssgan::bench::run_registered(argc, argv);
 }

@@ -131,4 +131,17 @@ namespace ssgan::bench
         benchmark::AddCustomContext("peak_gflops_per_core", std::to_string(peak.core_gflops()));
         benchmark::AddCustomContext("cores", std::to_string(peak.cores));
     }
+
+    // main() after registering: Google Benchmark's flags, the machine's peak in the context
+    // block, every benchmark the filter selects.
+    inline int run_registered(int argc, char** argv)
+    {
+        benchmark::Initialize(&argc, argv);
+        if (benchmark::ReportUnrecognizedArguments(argc, argv))
+            return 1;
+        describe_machine();
+        benchmark::RunSpecifiedBenchmarks();
+        benchmark::Shutdown();
+        return 0;
+    }
 }
