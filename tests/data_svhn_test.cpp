@@ -66,7 +66,8 @@ namespace
     {
         mat_input y{"y", MAT_C_DOUBLE, MAT_T_DOUBLE, {labels.size(), 1}, {}};
         y.bytes.resize(labels.size() * sizeof(double));
-        std::memcpy(y.bytes.data(), labels.data(), y.bytes.size());
+        if (!labels.empty()) // memcpy must not see the null data() of an empty vector
+            std::memcpy(y.bytes.data(), labels.data(), y.bytes.size());
         return y;
     }
 
