@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/init.hpp"
 #include "core/random.hpp"
+#include "core/replicas.hpp"
 #include "core/shape.hpp"
 #include "core/tensor.hpp"
 #include "core/threading.hpp"
@@ -67,3 +68,9 @@
 #include "gan/session.hpp"
 #include "gan/settings.hpp"
 #include "gan/trainer.hpp"
+
+// MPI's header exists only where ssgan::mpi is linked, which defines SSGAN_WITH_MPI.
+#if SSGAN_WITH_MPI
+#include "dist/communicator.hpp"
+#include "dist/environment.hpp"
+#endif

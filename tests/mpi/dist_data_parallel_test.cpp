@@ -1,7 +1,7 @@
 // Run under `mpirun -np 2`: the MPI replica group (sums, broadcasts, bucketed gradient
 // averaging), synchronized batch norm against one process holding the whole batch, and the
 // SSGAN trainer on 2 ranks with half the batch against one process with the whole batch.
-#define BOOST_TEST_MODULE dist_communicator
+#define BOOST_TEST_MODULE dist_data_parallel
 #include <boost/test/unit_test.hpp>
 
 #include <ssgan/data/mnist.hpp>
