@@ -102,6 +102,20 @@ def load():
     return os.getloadavg()[0]
 
 
+def print_table(rows):
+    print("\n| model | input | batch | threads | ssgan images/s | PyTorch images/s | ratio "
+          "| ssgan GFLOP/s | of peak | ssgan peak RSS | PyTorch peak RSS | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        ours = max(row["ours"], key=lambda r: r["images_per_s"])
+        theirs = max(row["pytorch"], key=lambda r: r["images_per_s"])
+        print(f"| {row['model']} | {row['shape']} | {row['batch']} | {row['threads']} "
+              f"| {ours['images_per_s']:.1f} | {theirs['images_per_s']:.1f} "
+              f"| {row['ratio']:.2f} | {ours['GFLOP_per_s']:.1f} "
+              f"| {100 * ours['peak_fraction']:.1f}% | {ours['peak_rss_MiB']:.0f} MiB "
+              f"| {theirs['peak_rss_MiB']:.0f} MiB | {row['load']:.1f} |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=1,
@@ -113,6 +127,8 @@ def main():
                         help="a regular expression the name model/shape/batch:N/threads:T must "
                              "contain, e.g. 'improved/32x32x3'")
     parser.add_argument("--json", type=Path, help="also write every measurement to this file")
+    parser.add_argument("--markdown", action="store_true",
+                        help="also print the results as a Markdown table at the end")
     parser.add_argument("--no-install", action="store_true",
                         help="do not run scripts/setup.sh --benchmarks first")
     arguments = parser.parse_args()
@@ -171,6 +187,8 @@ def main():
                           f"load {row['load']:.1f}", flush=True)
 
     print(f"# load average at end: {load():.2f}")
+    if arguments.markdown:
+        print_table(rows)
     if arguments.json:
         arguments.json.write_text(json.dumps({"setup": setup, "rows": rows,
                                               "time": time.strftime("%Y-%m-%d %H:%M:%S")},

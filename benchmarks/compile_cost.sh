@@ -27,18 +27,22 @@ fi
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
-# Runs a command under GNU time and prints "<seconds> s, <GiB> GiB".
+# Runs a command under GNU time and prints "<wall> s wall, <cpu> s CPU, <GiB> GiB": CPU is
+# user + system time, which a busy machine inflates far less than wall time.
 measure() {
     local log=$scratch/time.log
     (cd "$build" && /usr/bin/time -v -o "$log" sh -c "$1" >/dev/null)
-    local wall kib
+    local wall user system kib
     wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$log")
+    user=$(sed -n 's/.*User time (seconds): //p' "$log")
+    system=$(sed -n 's/.*System time (seconds): //p' "$log")
     kib=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$log")
     # m:ss.ss or h:mm:ss to seconds.
-    awk -v wall="$wall" -v kib="$kib" 'BEGIN {
+    awk -v wall="$wall" -v cpu="$user + $system" -v kib="$kib" 'BEGIN {
         n = split(wall, part, ":"); seconds = 0
         for (i = 1; i <= n; ++i) seconds = seconds * 60 + part[i]
-        printf "%.1f s, %.2f GiB", seconds, kib / 1048576 }'
+        split(cpu, sum, " [+] ")
+        printf "%.1f s wall, %.1f s CPU, %.2f GiB", seconds, sum[1] + sum[2], kib / 1048576 }'
 }
 
 echo "# build: $build ($(grep -m1 CMAKE_BUILD_TYPE:STRING "$build/CMakeCache.txt" | cut -d= -f2))"
