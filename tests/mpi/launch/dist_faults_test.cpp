@@ -166,8 +166,8 @@ namespace
             if (wait_for(launcher, std::chrono::milliseconds(100)))
                 throw std::runtime_error("the job ended before its second checkpoint:\n" +
                                          read_text(log));
-            if (clock_type::now() - started > std::chrono::seconds(120))
-                throw std::runtime_error("no second checkpoint after 120 s:\n" + read_text(log));
+            if (clock_type::now() - started > std::chrono::seconds(300))
+                throw std::runtime_error("no second checkpoint after 300 s:\n" + read_text(log));
         }
 
         const auto victim = rank_process(launcher, 1);
@@ -184,6 +184,8 @@ namespace
         }
         run.exit_code = code.value_or(-1);
         run.log = read_text(log);
+        BOOST_TEST_MESSAGE(name << ": the job ended " << run.seconds_to_stop
+                                << " s after rank 1 was killed, exit code " << run.exit_code);
         const auto newest = newest_checkpoint(train_dir);
         BOOST_REQUIRE(newest.has_value());
         run.checkpoint_step = newest->first;
@@ -213,7 +215,8 @@ namespace
 BOOST_AUTO_TEST_CASE(the_launcher_ends_the_job_when_a_rank_is_killed)
 {
     const fault_run run = kill_rank_one("launcher-ends", {});
-    BOOST_TEST(run.seconds_to_stop < 10.0, run.log);
+    // Seconds, with room for a machine that other work keeps busy (about 2 s when idle).
+    BOOST_TEST(run.seconds_to_stop < 15.0, run.log);
     BOOST_TEST(run.exit_code != 0);
     BOOST_TEST(run.log.find("process rank 1") != std::string::npos, run.log);
     BOOST_TEST(run.log.find("signal 9") != std::string::npos, run.log);
@@ -225,7 +228,7 @@ BOOST_AUTO_TEST_CASE(the_timeout_ends_a_rank_whose_peer_died_when_the_launcher_w
     const fault_run run = kill_rank_one("timeout-ends", {"--enable-recovery"});
     // The launcher in recovery mode reports success even after MPI_Abort, so only the message
     // and the time tell.
-    BOOST_TEST(run.seconds_to_stop < 4.0 + 6.0, run.log);
+    BOOST_TEST(run.seconds_to_stop < 4.0 + 11.0, run.log);
     BOOST_TEST(run.log.find("rank 0: error: rank 0 of 2: no answer from the other ranks") !=
                    std::string::npos,
                run.log);
