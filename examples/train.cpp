@@ -203,6 +203,7 @@ int main(int argc, char** argv)
         ->capture_default_str()
         ->check(CLI::IsMember({"improved", "seed"}));
     flags.add_to(app);
+    app.get_option("--labels")->default_str("all labeled images, class-balanced");
     CLI11_PARSE(app, argc, argv);
     const bool decay_asked = app.count("--lr-weight-decay") > 0;
     own.labels_given = app.count("--labels") > 0;

@@ -95,4 +95,13 @@ BOOST_AUTO_TEST_CASE(a_model_of_10_logits_trains_on_3_classes_and_evaluates_over
     BOOST_CHECK_THROW(trainer<small>(train, test, chosen), ssgan::config_error);
 }
 
+// Data-dependent initialization holds init_batch images' activations at once, so the larger
+// image takes fewer: 500 · (32 · 32) / (64 · 64).
+BOOST_AUTO_TEST_CASE(initialization_batch_shrinks_with_the_image_area)
+{
+    BOOST_TEST((improved_model<3, 32, 32>::defaults().init_batch == 500u));
+    BOOST_TEST(image64_improved::defaults().init_batch == 125u);
+    BOOST_TEST((improved_model<3, 256, 256>::defaults().init_batch == 100u));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
