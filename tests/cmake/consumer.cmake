@@ -5,7 +5,8 @@
 #                      add_subdirectory
 # The consumer is configured with this build's generator, compiler and CMAKE_CXX_FLAGS.
 # Other inputs: SCRATCH (a directory of its own), CONFIG, MAKE_PROGRAM, CXX_COMPILER,
-# CXX_FLAGS, PREFIX_PATH (this build's CMAKE_PREFIX_PATH, entries separated by ':').
+# CXX_FLAGS, PREFIX_PATH (this build's CMAKE_PREFIX_PATH, entries separated by ':'),
+# EXPECT_MPI (this build's SSGAN_WITH_MPI).
 cmake_minimum_required(VERSION 3.21)
 
 foreach(variable IN ITEMS MODE SSGAN_SOURCE_DIR SSGAN_BUILD_DIR SCRATCH GENERATOR CXX_COMPILER)
@@ -97,5 +98,10 @@ endif()
 run("Running ${program}" "${program}")
 if(NOT output MATCHES "ssgan consumer: ok")
     message(FATAL_ERROR "${program} ran, but did not print `ssgan consumer: ok`:\n${output}")
+endif()
+# A package built with SSGAN_WITH_MPI must give the consumer ssgan::mpi (EXPECT_MPI).
+if(MODE STREQUAL "install" AND EXPECT_MPI AND NOT output MATCHES "with ssgan::mpi")
+    message(FATAL_ERROR "ssgan was built with SSGAN_WITH_MPI, but the consumer found no "
+                        "ssgan::mpi in the installed package:\n${output}")
 endif()
 message(STATUS "${MODE} consumer: built and ran")
