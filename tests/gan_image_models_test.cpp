@@ -35,6 +35,11 @@ namespace
     static_assert(std::is_same_v<own::discriminator::output_shape, shape<20>>);
     static_assert(own::name == "improved-48x24x1-20classes");
 
+    // SVHN's seed model is CIFAR-10's under its own name, so a checkpoint says what it learned.
+    static_assert(std::is_same_v<svhn_seed::discriminator, cifar_seed::discriminator>);
+    static_assert(std::is_same_v<svhn_seed::generator, cifar_seed::generator>);
+    static_assert(svhn_seed::name == "svhn-seed" && svhn_seed::name != cifar_seed::name);
+
     fs::path cifar_exact()
     {
         if (const char* root = std::getenv("SSGAN_SHARED_DATA"))
