@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -80,12 +81,30 @@ namespace tool
         return replicas() ? replicas()->rank() : 0;
     }
 
-    // Starts MPI (in tools built with it), silences standard output on ranks other than 0, and
-    // returns the thread count: `asked`, or with 0 this node's cores shared among its ranks.
+    // Whether a launcher (mpirun, mpiexec, srun) started this process: each of them leaves its
+    // own variables in the environment. A tool started alone does not start MPI at all, since
+    // Open MPI's singleton start spawns a daemon and a shared-memory store, which costs time and
+    // fails where resources are limited (a file-size limit, a full /tmp).
+    inline bool started_by_a_launcher()
+    {
+        for (const char* name :
+             {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"})
+            if (std::getenv(name) != nullptr)
+                return true;
+        const char* slurm_tasks = std::getenv("SLURM_NTASKS");
+        return std::getenv("SLURM_STEP_ID") != nullptr && slurm_tasks != nullptr &&
+               std::atoi(slurm_tasks) > 1;
+    }
+
+    // Starts MPI when a launcher started this tool (built with MPI), silences standard output on
+    // ranks other than 0, and returns the thread count: `asked`, or with 0 this node's cores
+    // shared among its ranks.
     inline std::size_t start_replicas([[maybe_unused]] const distributed_flags& flags,
                                       std::size_t asked)
     {
 #if SSGAN_WITH_MPI
+        if (!started_by_a_launcher())
+            return asked;
         auto& state = detail::mpi();
         int argc = 0;
         char** argv = nullptr;
