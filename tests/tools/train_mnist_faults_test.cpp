@@ -1,7 +1,7 @@
 // The real train_mnist under faults: SIGKILL at random moments, a file-size limit standing in
-// for a full disk, and command-line mistakes. ctest passes the program's path in
-// SSGAN_TRAIN_MNIST and the shared data in SSGAN_SHARED_DATA; set SSGAN_FAULT_SEED to replay
-// the kill times of an earlier run (each run prints its seed).
+// for a full disk, and command-line mistakes (of the other tools too). ctest passes each tool's
+// path in SSGAN_<TOOL> (SSGAN_TRAIN_MNIST, ...) and the shared data in SSGAN_SHARED_DATA; set
+// SSGAN_FAULT_SEED to replay the kill times of an earlier run (each run prints its seed).
 #define BOOST_TEST_MODULE tools_train_mnist_faults
 #include <boost/test/unit_test.hpp>
 
@@ -293,6 +293,45 @@ BOOST_AUTO_TEST_CASE(command_line_mistakes_exit_non_zero_and_make_no_run_folder)
     child_process tool(train_command(below_file));
     BOOST_TEST(tool.exit_code(patience).value_or(0) == 1, tool.output());
     BOOST_TEST(contains(tool.output(), "train dir " + below_file.string()), tool.output());
+}
+
+// The other tools share the flags; each must also refuse an unknown flag and a missing folder
+// or checkpoint with a message and without making a run folder.
+BOOST_AUTO_TEST_CASE(every_tool_rejects_an_unknown_flag_and_a_missing_folder)
+{
+    const ssgan::testing::scratch_folder scratch("ssgan-tools-mistakes");
+    const fs::path runs = scratch.path() / "runs";
+    const std::string missing = (scratch.path() / "missing").string();
+    struct mistake
+    {
+        const char* tool; // the environment variable holding its path
+        std::vector<std::string> flags;
+        std::string said;
+    };
+    const std::vector<mistake> mistakes = {
+        {"SSGAN_TRAIN_CIFAR10", {"--no-such-flag"}, "--no-such-flag"},
+        {"SSGAN_TRAIN_CIFAR10", {"--data-dir", missing}, missing},
+        {"SSGAN_TRAIN_SVHN", {"--no-such-flag"}, "--no-such-flag"},
+        {"SSGAN_TRAIN_SVHN", {"--data-dir", missing}, missing},
+        {"SSGAN_TRAIN", {"--no-such-flag"}, "--no-such-flag"},
+        {"SSGAN_TRAIN", {"--data-dir", missing}, missing},
+        {"SSGAN_EVALUATE", {"--no-such-flag", "--checkpoint", missing}, "--no-such-flag"},
+        {"SSGAN_EVALUATE", {"--checkpoint", missing}, missing},
+    };
+    for (const mistake& m : mistakes)
+    {
+        std::vector<std::string> command = {environment(m.tool)};
+        if (std::string(m.tool) != "SSGAN_EVALUATE")
+            command.insert(command.end(), {"--train-dir", runs.string()});
+        command.insert(command.end(), m.flags.begin(), m.flags.end());
+        child_process tool(command);
+        const auto code = tool.exit_code(patience);
+        const std::string what = std::string(m.tool) + " " + m.flags.front();
+        BOOST_TEST(code.value_or(0) != 0, what << " exited with 0:\n" << tool.output());
+        BOOST_TEST(code.value_or(0) < 128, what << " crashed:\n" << tool.output());
+        BOOST_TEST(contains(tool.output(), m.said), what << " said:\n" << tool.output());
+        BOOST_TEST(entries_of(runs).empty(), what << " left a run folder");
+    }
 }
 
 // The run folder is made, then config.json cannot be written (a file-size limit of 100 bytes
