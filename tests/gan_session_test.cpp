@@ -7,11 +7,15 @@
 #include <ssgan/gan/mnist_models.hpp>
 #include <ssgan/gan/session.hpp>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -232,4 +236,37 @@ BOOST_AUTO_TEST_CASE(resume_clears_the_temporary_files_of_a_killed_writer)
     ssgan::gan::session<model> session(trainer, options, [](const ssgan::gan::progress&) {});
     BOOST_TEST(trainer.steps_done() == 2u);
     BOOST_TEST(!fs::exists(unfinished));
+}
+
+// The run folder is made, then config.json cannot be written (a file-size limit of 100 bytes
+// stands in for a full disk; in-process, because an MPI-enabled tool's MPI_Init needs files of
+// its own): the session must say so and remove the half-made folder.
+BOOST_AUTO_TEST_CASE(a_run_folder_that_cannot_be_set_up_is_removed)
+{
+    const ssgan::testing::scratch_folder scratch("ssgan-session-setup");
+    ssgan::gan::trainer<model> trainer(data().train, data().test, small_settings());
+    ssgan::gan::session_options options = options_in(scratch.path(), 2);
+    options.config = {{"padding", std::string(1000, 'x')}};
+
+    rlimit saved{};
+    BOOST_TEST_REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved) == 0);
+    rlimit limited = saved;
+    limited.rlim_cur = 100;
+    const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+    BOOST_TEST_REQUIRE(::setrlimit(RLIMIT_FSIZE, &limited) == 0);
+    std::string message;
+    try
+    {
+        ssgan::gan::session<model> session(trainer, options, [](const ssgan::gan::progress&) {});
+    }
+    catch (const ssgan::error& failure)
+    {
+        message = failure.what();
+    }
+    ::setrlimit(RLIMIT_FSIZE, &saved);
+    std::signal(SIGXFSZ, old_handler);
+
+    BOOST_TEST(contains(message, "config.json"), message);
+    BOOST_TEST(contains(message, std::strerror(EFBIG)), message);
+    BOOST_TEST(fs::is_empty(scratch.path()), "a run folder was left behind");
 }
